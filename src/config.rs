@@ -1,0 +1,160 @@
+//! Command line and environment. Every flag has an environment variable;
+//! secrets come from the environment only, never from flags (which any user
+//! on the host can read in the process list).
+use std::{net::SocketAddr, time::Duration};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::password::HashParams;
+use crate::store::postgres::PoolSettings;
+
+/// pacer-link: links upgraded PACER accounts to legacy CM/ECF e-filing accounts.
+#[derive(Debug, Parser)]
+#[command(name = "pacer-link", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the gRPC API (applies pending migrations first unless told not to).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+}
+
+/// Where the database is and how to use it.
+#[derive(Debug, Clone, Args)]
+pub struct DatabaseArgs {
+    /// PostgreSQL URL, e.g. postgres://user@host:5432/db
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    /// Most database connections this process opens.
+    #[arg(long, env = "PACER_LINK_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+    /// How long a call may wait for a database connection before failing UNAVAILABLE.
+    #[arg(long, env = "PACER_LINK_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000)]
+    pub db_acquire_timeout_ms: u64,
+}
+
+/// `serve` options.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address of the gRPC port.
+    #[arg(long, env = "PACER_LINK_LISTEN", default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// Load the court's training data (court "cod", hhumbert, coattorneytwo); idempotent.
+    #[arg(long, env = "PACER_LINK_DEMO")]
+    pub demo: bool,
+    /// Do not apply migrations at start-up (when a separate job runs `migrate`).
+    #[arg(long, env = "PACER_LINK_SKIP_MIGRATIONS")]
+    pub skip_migrations: bool,
+    /// How long a flow token stays valid, in seconds.
+    #[arg(long, env = "PACER_LINK_FLOW_TTL_SECS", default_value_t = 600)]
+    pub flow_ttl_secs: u64,
+    /// argon2id memory cost in KiB (at least 19456).
+    #[arg(long, env = "PACER_LINK_ARGON2_M_COST", default_value_t = 19_456)]
+    pub argon2_m_cost: u32,
+    /// argon2id iterations (at least 2).
+    #[arg(long, env = "PACER_LINK_ARGON2_T_COST", default_value_t = 2)]
+    pub argon2_t_cost: u32,
+    /// argon2id lanes (at least 1).
+    #[arg(long, env = "PACER_LINK_ARGON2_P_COST", default_value_t = 1)]
+    pub argon2_p_cost: u32,
+    /// Most password hashes computed at once; 0 means one per CPU core.
+    #[arg(long, env = "PACER_LINK_HASH_CONCURRENCY", default_value_t = 0)]
+    pub hash_concurrency: usize,
+    /// The database.
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// Everything the service needs to start, validated.
+#[derive(Clone)]
+pub struct Settings {
+    /// Address of the gRPC port; port 0 picks a free one.
+    pub listen: SocketAddr,
+    /// PostgreSQL URL.
+    pub database_url: String,
+    /// Pool sizing and timeouts.
+    pub pool: PoolSettings,
+    /// Whether to apply migrations at start-up.
+    pub migrate: bool,
+    /// Whether to load the demo data.
+    pub demo: bool,
+    /// Flow token lifetime.
+    pub flow_ttl: Duration,
+    /// argon2id parameters.
+    pub hash_params: HashParams,
+    /// Most concurrent hashes.
+    pub hash_concurrency: usize,
+    /// The admin bearer token; `None` refuses every admin call.
+    pub admin_token: Option<String>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("migrate", &self.migrate)
+            .field("demo", &self.demo)
+            .field("flow_ttl", &self.flow_ttl)
+            .field("hash_params", &self.hash_params)
+            .field("hash_concurrency", &self.hash_concurrency)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The environment variable holding the admin token.
+pub const ADMIN_TOKEN_ENV: &str = "PACER_LINK_ADMIN_TOKEN";
+const MIN_ADMIN_TOKEN_LEN: usize = 16;
+
+impl DatabaseArgs {
+    /// The pool settings these options describe.
+    pub fn pool(&self) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.db_max_connections.max(1),
+            acquire_timeout: Duration::from_millis(self.db_acquire_timeout_ms.max(1)),
+        }
+    }
+}
+
+impl ServeArgs {
+    /// Validates the options; the error names the setting at fault.
+    pub fn settings(&self, admin_token: Option<String>) -> Result<Settings, String> {
+        let hash_params =
+            HashParams::new(self.argon2_m_cost, self.argon2_t_cost, self.argon2_p_cost)
+                .map_err(|e| format!("PACER_LINK_ARGON2_*: {e}"))?;
+        if self.flow_ttl_secs == 0 || self.flow_ttl_secs > 3600 {
+            return Err("PACER_LINK_FLOW_TTL_SECS must be between 1 and 3600".into());
+        }
+        let admin_token = admin_token.filter(|t| !t.is_empty());
+        if admin_token
+            .as_ref()
+            .is_some_and(|t| t.len() < MIN_ADMIN_TOKEN_LEN)
+        {
+            return Err(format!(
+                "{ADMIN_TOKEN_ENV} must be at least {MIN_ADMIN_TOKEN_LEN} characters"
+            ));
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Ok(Settings {
+            listen: self.listen,
+            database_url: self.database.database_url.clone(),
+            pool: self.database.pool(),
+            migrate: !self.skip_migrations,
+            demo: self.demo,
+            flow_ttl: Duration::from_secs(self.flow_ttl_secs),
+            hash_params,
+            hash_concurrency: if self.hash_concurrency == 0 {
+                cores
+            } else {
+                self.hash_concurrency
+            },
+            admin_token,
+        })
+    }
+}

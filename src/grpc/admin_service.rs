@@ -1,0 +1,51 @@
+//! `AccountAdminService`: operator calls, behind [`super::admin_auth::AdminAuth`].
+use tonic::{Request, Response, Status};
+
+use crate::linking::AdminService;
+use crate::proto::{self, account_admin_service_server::AccountAdminService};
+
+/// The gRPC face of [`AdminService`].
+pub struct AccountAdminApi(pub AdminService);
+
+#[tonic::async_trait]
+impl AccountAdminService for AccountAdminApi {
+    async fn create_court(
+        &self,
+        request: Request<proto::CreateCourtRequest>,
+    ) -> Result<Response<proto::CreateCourtResponse>, Status> {
+        let court = self
+            .0
+            .create_court(request.into_inner().try_into()?)
+            .await?;
+        Ok(Response::new(proto::CreateCourtResponse {
+            court_id: court.id.as_str().to_owned(),
+        }))
+    }
+
+    async fn create_pacer_account(
+        &self,
+        request: Request<proto::CreatePacerAccountRequest>,
+    ) -> Result<Response<proto::CreatePacerAccountResponse>, Status> {
+        let account = self
+            .0
+            .create_pacer_account(request.into_inner().try_into()?)
+            .await?;
+        Ok(Response::new(proto::CreatePacerAccountResponse {
+            username: account.username.as_str().to_owned(),
+        }))
+    }
+
+    async fn create_ecf_account(
+        &self,
+        request: Request<proto::CreateEcfAccountRequest>,
+    ) -> Result<Response<proto::CreateEcfAccountResponse>, Status> {
+        let account = self
+            .0
+            .create_ecf_account(request.into_inner().try_into()?)
+            .await?;
+        Ok(Response::new(proto::CreateEcfAccountResponse {
+            court_id: account.court_id.as_str().to_owned(),
+            login: account.login.as_str().to_owned(),
+        }))
+    }
+}

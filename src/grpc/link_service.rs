@@ -1,0 +1,64 @@
+//! `AccountLinkService`: each RPC parses its request, calls the linking
+//! service, and shapes the answer. No logic lives here.
+use tonic::{Request, Response, Status};
+
+use super::convert::{flow_token, timestamp};
+use crate::linking::{LINKED_MESSAGE, LinkService};
+use crate::proto::{self, account_link_service_server::AccountLinkService};
+
+/// The gRPC face of [`LinkService`].
+pub struct AccountLinkApi(pub LinkService);
+
+#[tonic::async_trait]
+impl AccountLinkService for AccountLinkApi {
+    async fn authenticate_pacer(
+        &self,
+        request: Request<proto::AuthenticatePacerRequest>,
+    ) -> Result<Response<proto::AuthenticatePacerResponse>, Status> {
+        let started = self
+            .0
+            .authenticate_pacer(request.into_inner().try_into()?)
+            .await?;
+        Ok(Response::new(proto::AuthenticatePacerResponse {
+            flow_token: started.token.expose().to_owned(),
+            expires_at: Some(timestamp(started.expires_at)),
+            pacer_account: Some(started.pacer_account.into()),
+        }))
+    }
+
+    async fn verify_ecf(
+        &self,
+        request: Request<proto::VerifyEcfRequest>,
+    ) -> Result<Response<proto::VerifyEcfResponse>, Status> {
+        let account = self.0.verify_ecf(request.into_inner().try_into()?).await?;
+        Ok(Response::new(proto::VerifyEcfResponse {
+            ecf_account: Some(account.into()),
+        }))
+    }
+
+    async fn preview_link(
+        &self,
+        request: Request<proto::PreviewLinkRequest>,
+    ) -> Result<Response<proto::PreviewLinkResponse>, Status> {
+        let token = flow_token(&request.into_inner().flow_token)?;
+        let preview = self.0.preview_link(&token).await?;
+        Ok(Response::new(proto::PreviewLinkResponse {
+            pacer_account: Some(preview.pacer_account.into()),
+            ecf_account: Some(preview.ecf_account.into()),
+            names_match: preview.names_match,
+            notice: preview.notice,
+        }))
+    }
+
+    async fn confirm_link(
+        &self,
+        request: Request<proto::ConfirmLinkRequest>,
+    ) -> Result<Response<proto::ConfirmLinkResponse>, Status> {
+        let token = flow_token(&request.into_inner().flow_token)?;
+        let link = self.0.confirm_link(&token).await?;
+        Ok(Response::new(proto::ConfirmLinkResponse {
+            link: Some(link.into()),
+            message: LINKED_MESSAGE.to_owned(),
+        }))
+    }
+}

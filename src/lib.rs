@@ -1,0 +1,15 @@
+//! pacer-link: links an upgraded PACER account to a legacy CM/ECF e-filing
+//! account, per court, over gRPC.
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod domain;
+mod grpc;
+pub mod linking;
+pub mod password;
+pub mod proto;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+
+pub use grpc::ERROR_DOMAIN;

@@ -1,0 +1,86 @@
+//! Operator administration: courts and accounts.
+use std::sync::Arc;
+
+use super::{CreateCourt, CreateEcfAccount, CreatePacerAccount, LinkError};
+use crate::password::PasswordHasher;
+use crate::store::{NewCourt, NewEcfAccount, NewPacerAccount, Store};
+
+/// Creates courts and accounts; passwords are hashed before they reach the store.
+#[derive(Clone)]
+pub struct AdminService {
+    store: Arc<dyn Store>,
+    hasher: PasswordHasher,
+}
+
+impl AdminService {
+    /// An admin service over `store`.
+    pub fn new(store: Arc<dyn Store>, hasher: PasswordHasher) -> Self {
+        Self { store, hasher }
+    }
+
+    /// Registers a court.
+    pub async fn create_court(&self, cmd: CreateCourt) -> Result<NewCourt, LinkError> {
+        let court = NewCourt {
+            id: cmd.court_id,
+            name: cmd.name,
+            ecf_login_prefix: cmd.ecf_login_prefix,
+        };
+        self.store.create_court(&court).await?;
+        tracing::info!(court_id = court.id.as_str(), "court created");
+        Ok(court)
+    }
+
+    /// Creates a PACER account.
+    pub async fn create_pacer_account(
+        &self,
+        cmd: CreatePacerAccount,
+    ) -> Result<NewPacerAccount, LinkError> {
+        let account = NewPacerAccount {
+            password_hash: self.hasher.hash(cmd.password.password()).await?,
+            username: cmd.username,
+            display_name: cmd.display_name,
+            upgraded: cmd.upgraded,
+        };
+        self.store.create_pacer_account(&account).await?;
+        tracing::info!(
+            username = account.username.as_str(),
+            "PACER account created"
+        );
+        Ok(account)
+    }
+
+    /// Creates a CM/ECF account in an existing court.
+    pub async fn create_ecf_account(
+        &self,
+        cmd: CreateEcfAccount,
+    ) -> Result<NewEcfAccount, LinkError> {
+        let court = self
+            .store
+            .court(&cmd.court_id)
+            .await?
+            .ok_or(LinkError::UnknownCourt)?;
+        if !cmd.login.has_prefix(&court.ecf_login_prefix) {
+            return Err(LinkError::EcfLoginPrefixMismatch {
+                prefix: court.ecf_login_prefix.as_str().to_owned(),
+            });
+        }
+        let account = NewEcfAccount {
+            password_hash: self.hasher.hash(cmd.password.password()).await?,
+            court_id: cmd.court_id,
+            login: cmd.login,
+            display_name: cmd.display_name,
+        };
+        self.store.create_ecf_account(&account).await?;
+        tracing::info!(
+            court_id = account.court_id.as_str(),
+            login = account.login.as_str(),
+            "CM/ECF account created"
+        );
+        Ok(account)
+    }
+
+    /// The store, for the demo loader's existence checks.
+    pub(super) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+}

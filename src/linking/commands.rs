@@ -1,0 +1,133 @@
+//! Parsed requests and the answers the linking service gives. The gRPC layer
+//! builds these from proto messages; nothing here knows about transport.
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    ClientCode, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, FlowToken, NewPassword,
+    PacerUsername, Password,
+};
+use crate::store::{EcfAccountRecord, PacerAccountRecord};
+
+/// Step 2 input.
+#[derive(Debug)]
+pub struct AuthenticatePacer {
+    /// The court to link in.
+    pub court_id: CourtId,
+    /// The PACER username.
+    pub username: PacerUsername,
+    /// The PACER password.
+    pub password: Password,
+    /// The optional client code.
+    pub client_code: ClientCode,
+}
+
+/// Step 3 input.
+#[derive(Debug)]
+pub struct VerifyEcf {
+    /// The flow.
+    pub flow_token: FlowToken,
+    /// The legacy CM/ECF login.
+    pub ecf_login: EcfLogin,
+    /// The legacy CM/ECF password.
+    pub ecf_password: Password,
+}
+
+/// A PACER account as the filer may see it (no hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacerAccountView {
+    /// The username.
+    pub username: PacerUsername,
+    /// The holder's name.
+    pub display_name: DisplayName,
+}
+
+impl From<PacerAccountRecord> for PacerAccountView {
+    fn from(record: PacerAccountRecord) -> Self {
+        Self {
+            username: record.username,
+            display_name: record.display_name,
+        }
+    }
+}
+
+/// A CM/ECF account as the filer may see it (no hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EcfAccountView {
+    /// Its court.
+    pub court_id: CourtId,
+    /// Its login.
+    pub login: EcfLogin,
+    /// The filer's name.
+    pub display_name: DisplayName,
+}
+
+impl From<EcfAccountRecord> for EcfAccountView {
+    fn from(record: EcfAccountRecord) -> Self {
+        Self {
+            court_id: record.court_id,
+            login: record.login,
+            display_name: record.display_name,
+        }
+    }
+}
+
+/// Step 2 output.
+#[derive(Debug)]
+pub struct StartedFlow {
+    /// The bearer token for the next steps.
+    pub token: FlowToken,
+    /// When it stops working.
+    pub expires_at: DateTime<Utc>,
+    /// Who signed in.
+    pub pacer_account: PacerAccountView,
+}
+
+/// Step 4 output.
+#[derive(Debug)]
+pub struct Preview {
+    /// The PACER side.
+    pub pacer_account: PacerAccountView,
+    /// The CM/ECF side.
+    pub ecf_account: EcfAccountView,
+    /// Whether the names agree.
+    pub names_match: bool,
+    /// What to tell the filer.
+    pub notice: String,
+}
+
+/// Admin: a court to create.
+#[derive(Debug)]
+pub struct CreateCourt {
+    /// Its identifier.
+    pub court_id: CourtId,
+    /// Its name.
+    pub name: CourtName,
+    /// Its CM/ECF login prefix.
+    pub ecf_login_prefix: EcfLoginPrefix,
+}
+
+/// Admin: a PACER account to create.
+#[derive(Debug)]
+pub struct CreatePacerAccount {
+    /// The username.
+    pub username: PacerUsername,
+    /// The password to hash.
+    pub password: NewPassword,
+    /// The holder's name.
+    pub display_name: DisplayName,
+    /// Whether it is upgraded.
+    pub upgraded: bool,
+}
+
+/// Admin: a CM/ECF account to create.
+#[derive(Debug)]
+pub struct CreateEcfAccount {
+    /// Its court.
+    pub court_id: CourtId,
+    /// Its login.
+    pub login: EcfLogin,
+    /// The password to hash.
+    pub password: NewPassword,
+    /// The filer's name.
+    pub display_name: DisplayName,
+}

@@ -1,0 +1,80 @@
+//! The errors every RPC can answer with. `grpc::error` maps each to a status
+//! and reason; nothing else builds statuses.
+use crate::domain::FieldViolation;
+use crate::password::HashError;
+use crate::store::{Conflict, StoreError};
+
+/// Everything that can go wrong in the linking service and its administration.
+#[derive(Debug, thiserror::Error)]
+pub enum LinkError {
+    /// Malformed input, one entry per bad field.
+    #[error("invalid argument")]
+    InvalidArgument(Vec<FieldViolation>),
+    /// Unknown account, wrong password or retired password: all alike.
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    /// The PACER account has not been upgraded.
+    #[error("PACER account not upgraded")]
+    PacerAccountNotUpgraded,
+    /// The PACER account already has a link in this court.
+    #[error("PACER account already linked")]
+    PacerAccountAlreadyLinked,
+    /// The CM/ECF account already has a link.
+    #[error("CM/ECF account already linked")]
+    EcfAccountAlreadyLinked,
+    /// The CM/ECF login lacks the court's prefix.
+    #[error("CM/ECF login must begin with {prefix:?}")]
+    EcfLoginPrefixMismatch {
+        /// The court's prefix.
+        prefix: String,
+    },
+    /// No such court.
+    #[error("unknown court")]
+    UnknownCourt,
+    /// Unknown, expired or finished flow token.
+    #[error("flow not found or expired")]
+    FlowNotFoundOrExpired,
+    /// A step was called before the one it depends on.
+    #[error("flow step out of order: {expected}")]
+    FlowStepOutOfOrder {
+        /// What the caller must do first.
+        expected: &'static str,
+    },
+    /// An admin create refused because the thing exists.
+    #[error("already exists: {0:?}")]
+    AlreadyExists(Conflict),
+    /// A missing or wrong admin token.
+    #[error("admin call not authenticated")]
+    AdminUnauthenticated,
+    /// The database is unreachable; retry later.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// A bug or a corrupt row; logged in full, shown as opaque INTERNAL.
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<Vec<FieldViolation>> for LinkError {
+    fn from(violations: Vec<FieldViolation>) -> Self {
+        Self::InvalidArgument(violations)
+    }
+}
+
+impl From<StoreError> for LinkError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict(Conflict::EcfAccountLinked) => Self::EcfAccountAlreadyLinked,
+            StoreError::Conflict(Conflict::PacerAccountLinked) => Self::PacerAccountAlreadyLinked,
+            StoreError::Conflict(other) => Self::AlreadyExists(other),
+            StoreError::UnknownCourt => Self::UnknownCourt,
+            StoreError::Unavailable(why) => Self::Unavailable(why),
+            StoreError::Internal(why) => Self::Internal(why),
+        }
+    }
+}
+
+impl From<HashError> for LinkError {
+    fn from(error: HashError) -> Self {
+        Self::Internal(error.to_string())
+    }
+}

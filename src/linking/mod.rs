@@ -1,0 +1,229 @@
+//! The linking flow: steps 2 to 5 of the court's instructions.
+mod admin;
+pub mod clock;
+mod commands;
+pub mod demo;
+mod error;
+mod flow;
+
+use std::sync::Arc;
+
+pub use admin::AdminService;
+pub use commands::{
+    AuthenticatePacer, CreateCourt, CreateEcfAccount, CreatePacerAccount, EcfAccountView,
+    PacerAccountView, Preview, StartedFlow, VerifyEcf,
+};
+pub use error::LinkError;
+use flow::AnyFlow;
+
+use crate::domain::{FlowToken, PacerUsername};
+use crate::password::PasswordHasher;
+use crate::store::{ConfirmOutcome, LinkRecord, NewFlow, Store};
+use clock::Clock;
+
+/// What ConfirmLink says on success, word for word from the court's page.
+pub const LINKED_MESSAGE: &str = "Your PACER account has been linked to your CM/ECF account";
+
+const REPLACEMENT_NOTICE: &str = "After you submit this screen, your old e-filing credentials for \
+the CM/ECF account will be replaced by your PACER credentials.";
+const MISMATCH_NOTICE: &str =
+    "The names on the two accounts differ: go back if the names don't match.";
+
+/// Runs the link flow over a store.
+#[derive(Clone)]
+pub struct LinkService {
+    store: Arc<dyn Store>,
+    hasher: PasswordHasher,
+    clock: Arc<dyn Clock>,
+    flow_ttl: chrono::Duration,
+}
+
+impl LinkService {
+    /// A service whose flows live for `flow_ttl`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        hasher: PasswordHasher,
+        clock: Arc<dyn Clock>,
+        flow_ttl: std::time::Duration,
+    ) -> Self {
+        Self {
+            store,
+            hasher,
+            clock,
+            flow_ttl: chrono::Duration::from_std(flow_ttl).unwrap_or(chrono::Duration::MAX),
+        }
+    }
+
+    /// Step 2: proves the PACER credentials and starts a flow in the court.
+    pub async fn authenticate_pacer(
+        &self,
+        cmd: AuthenticatePacer,
+    ) -> Result<StartedFlow, LinkError> {
+        let court = self
+            .store
+            .court(&cmd.court_id)
+            .await?
+            .ok_or(LinkError::UnknownCourt)?;
+        let account = self.store.pacer_account(&cmd.username).await?;
+        let stored = account.as_ref().map(|a| a.password_hash.as_str());
+        // Unknown usernames are checked against a dummy hash inside verify,
+        // so both failures cost the same and answer the same.
+        let proven = self.hasher.verify(&cmd.password, stored).await?;
+        let account = account
+            .filter(|_| proven)
+            .ok_or(LinkError::InvalidCredentials)?;
+        if !account.upgraded {
+            return Err(LinkError::PacerAccountNotUpgraded);
+        }
+        self.ensure_pacer_unlinked(&court.id, &account.username)
+            .await?;
+        let token = FlowToken::generate();
+        let now = self.clock.now();
+        let flow = NewFlow {
+            id: uuid::Uuid::new_v4(),
+            token_hash: token.hash(),
+            court_id: court.id,
+            pacer_username: account.username.clone(),
+            client_code: cmd.client_code,
+            created_at: now,
+            expires_at: now + self.flow_ttl,
+        };
+        self.store.create_flow(&flow).await?;
+        Ok(StartedFlow {
+            token,
+            expires_at: flow.expires_at,
+            pacer_account: account.into(),
+        })
+    }
+
+    /// Step 3: proves the legacy CM/ECF credentials in the flow's court.
+    pub async fn verify_ecf(&self, cmd: VerifyEcf) -> Result<EcfAccountView, LinkError> {
+        let flow = self
+            .live_flow(&cmd.flow_token)
+            .await?
+            .open_for_ecf_verification()?;
+        let court = self
+            .store
+            .court(&flow.court_id)
+            .await?
+            .ok_or(LinkError::UnknownCourt)?;
+        if !cmd.ecf_login.has_prefix(&court.ecf_login_prefix) {
+            return Err(LinkError::EcfLoginPrefixMismatch {
+                prefix: court.ecf_login_prefix.as_str().to_owned(),
+            });
+        }
+        let account = self
+            .store
+            .ecf_account(&flow.court_id, &cmd.ecf_login)
+            .await?;
+        // A retired password is NULL and so verifies like an unknown login.
+        let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
+        let proven = self.hasher.verify(&cmd.ecf_password, stored).await?;
+        let account = account
+            .filter(|_| proven)
+            .ok_or(LinkError::InvalidCredentials)?;
+        if self
+            .store
+            .link_of_ecf(&flow.court_id, &account.login)
+            .await?
+            .is_some()
+        {
+            return Err(LinkError::EcfAccountAlreadyLinked);
+        }
+        if !self
+            .store
+            .record_ecf_verified(flow.id, &account.login, self.clock.now())
+            .await?
+        {
+            return Err(LinkError::FlowNotFoundOrExpired);
+        }
+        Ok(account.into())
+    }
+
+    /// Step 4: both accounts side by side, and what linking will do.
+    pub async fn preview_link(&self, token: &FlowToken) -> Result<Preview, LinkError> {
+        let flow = self.live_flow(token).await?.verified()?;
+        let record = &flow.record;
+        let missing = || LinkError::Internal("a flow refers to a missing account".into());
+        let pacer = self
+            .store
+            .pacer_account(&record.pacer_username)
+            .await?
+            .ok_or_else(missing)?;
+        let ecf = self
+            .store
+            .ecf_account(&record.court_id, &flow.stage.ecf_login)
+            .await?
+            .ok_or_else(missing)?;
+        let names_match = pacer.display_name.matches(&ecf.display_name);
+        let notice = if names_match {
+            REPLACEMENT_NOTICE.to_owned()
+        } else {
+            format!("{REPLACEMENT_NOTICE} {MISMATCH_NOTICE}")
+        };
+        Ok(Preview {
+            pacer_account: pacer.into(),
+            ecf_account: ecf.into(),
+            names_match,
+            notice,
+        })
+    }
+
+    /// Step 5: makes the link, or returns the link this flow already made.
+    pub async fn confirm_link(&self, token: &FlowToken) -> Result<LinkRecord, LinkError> {
+        // A concurrent call may move the flow between our read and our
+        // write; the store then reports FlowChanged and we read again. Three
+        // rounds cover confirm-vs-confirm and confirm-vs-reverify races.
+        for _ in 0..3 {
+            let verified = match self.live_flow(token).await? {
+                AnyFlow::Confirmed(done) => {
+                    return self
+                        .store
+                        .link_of_flow(done.record.id)
+                        .await?
+                        .ok_or(LinkError::FlowNotFoundOrExpired);
+                }
+                other => other.verified()?,
+            };
+            let outcome = self
+                .store
+                .confirm_link(
+                    &verified.record,
+                    &verified.stage.ecf_login,
+                    self.clock.now(),
+                )
+                .await?;
+            if let ConfirmOutcome::Linked(link) = outcome {
+                tracing::info!(
+                    court_id = link.court_id.as_str(),
+                    ecf_login = link.ecf_login.as_str(),
+                    pacer_username = link.pacer_username.as_str(),
+                    "accounts linked"
+                );
+                return Ok(link);
+            }
+        }
+        Err(LinkError::FlowNotFoundOrExpired)
+    }
+
+    async fn live_flow(&self, token: &FlowToken) -> Result<AnyFlow, LinkError> {
+        let record = self
+            .store
+            .live_flow(&token.hash(), self.clock.now())
+            .await?;
+        record
+            .map(AnyFlow::from)
+            .ok_or(LinkError::FlowNotFoundOrExpired)
+    }
+
+    async fn ensure_pacer_unlinked(
+        &self,
+        court: &crate::domain::CourtId,
+        pacer: &PacerUsername,
+    ) -> Result<(), LinkError> {
+        match self.store.link_of_pacer(court, pacer).await? {
+            Some(_) => Err(LinkError::PacerAccountAlreadyLinked),
+            None => Ok(()),
+        }
+    }
+}

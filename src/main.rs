@@ -1,0 +1,50 @@
+use clap::Parser;
+use pacer_link::config::{ADMIN_TOKEN_ENV, Cli, Command};
+use pacer_link::startup::Application;
+use pacer_link::store::postgres::PgStore;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    pacer_link::telemetry::init();
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = args
+                .settings(std::env::var(ADMIN_TOKEN_ENV).ok())
+                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+            Application::build(settings)
+                .await?
+                .run_until(shutdown_signal())
+                .await
+        }
+        Command::Migrate(db) => {
+            let store = PgStore::connect_lazy(&db.database_url, &db.pool())?;
+            store.migrate().await?;
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on SIGTERM (Kubernetes) or Ctrl-C.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested; draining in-flight calls");
+}

@@ -1,0 +1,132 @@
+//! `Application`: binds the port, wires the store, services, health and
+//! reflection, and serves until told to stop.
+use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::Server;
+use tonic_health::ServingStatus;
+
+use crate::config::Settings;
+use crate::grpc::{AccountAdminApi, AccountLinkApi, AdminAuth};
+use crate::linking::{AdminService, LinkService, clock::Clock, clock::SystemClock, demo};
+use crate::password::PasswordHasher;
+use crate::proto::{
+    FILE_DESCRIPTOR_SET, account_admin_service_server::AccountAdminServiceServer,
+    account_link_service_server::AccountLinkServiceServer,
+};
+use crate::store::{Store, StoreError, postgres::PgStore};
+
+const SERVICE_NAMES: [&str; 2] = [
+    "court.identity.v1.AccountLinkService",
+    "court.identity.v1.AccountAdminService",
+];
+
+/// A built, bound service ready to run.
+pub struct Application {
+    listener: TcpListener,
+    store: PgStore,
+    links: LinkService,
+    admin: AdminService,
+    admin_auth: AdminAuth,
+}
+
+impl Application {
+    /// Builds with the system clock.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// Builds with a given clock: connects, migrates, loads demo data, binds.
+    pub async fn build_with_clock(
+        settings: Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let store = PgStore::connect_lazy(&settings.database_url, &settings.pool)?;
+        if settings.migrate {
+            migrate_with_backoff(&store).await?;
+        }
+        let hasher = PasswordHasher::new(settings.hash_params, settings.hash_concurrency)?;
+        let shared: Arc<dyn Store> = Arc::new(store.clone());
+        let links = LinkService::new(shared.clone(), hasher.clone(), clock, settings.flow_ttl);
+        let admin = AdminService::new(shared, hasher);
+        if settings.demo {
+            demo::load(&admin).await?;
+            tracing::info!("demo data loaded");
+        }
+        if settings.admin_token.is_none() {
+            tracing::warn!("no admin token configured: every admin call will be refused");
+        }
+        let listener = TcpListener::bind(settings.listen).await?;
+        Ok(Self {
+            listener,
+            store,
+            links,
+            admin,
+            admin_auth: AdminAuth::new(settings.admin_token.as_deref()),
+        })
+    }
+
+    /// The bound address (useful when listening on port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then drains in-flight calls.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+        let (health, health_service) = tonic_health::server::health_reporter();
+        health.set_service_status("", ServingStatus::Serving).await;
+        for name in SERVICE_NAMES {
+            health
+                .set_service_status(name, ServingStatus::Serving)
+                .await;
+        }
+        let reflection_v1 = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1()?;
+        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+            .build_v1alpha()?;
+        tracing::info!(addr = %self.local_addr(), "serving gRPC");
+        let incoming = TcpListenerStream::new(self.listener);
+        Server::builder()
+            // One span per call, named by its path; headers (which may carry
+            // the admin token) are never recorded.
+            .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
+            .add_service(health_service)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha)
+            .add_service(AccountLinkServiceServer::new(AccountLinkApi(self.links)))
+            .add_service(AccountAdminServiceServer::with_interceptor(
+                AccountAdminApi(self.admin),
+                self.admin_auth,
+            ))
+            .serve_with_incoming_shutdown(incoming, shutdown)
+            .await?;
+        self.store.close().await;
+        Ok(())
+    }
+}
+
+/// Applies migrations, waiting for the database with capped exponential
+/// backoff (about a minute in all) so a pod starting before its database does
+/// not crash-loop.
+async fn migrate_with_backoff(store: &PgStore) -> Result<(), StoreError> {
+    let mut delay = Duration::from_millis(100);
+    let mut waited = Duration::ZERO;
+    loop {
+        match store.migrate().await {
+            Err(StoreError::Unavailable(why)) if waited < Duration::from_secs(60) => {
+                tracing::warn!(error = %why, retry_in_ms = delay.as_millis() as u64, "database not ready");
+                tokio::time::sleep(delay).await;
+                waited += delay;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            other => return other,
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! Storage behind one trait, so handlers never see a database and a second
+//! backend slots in without touching them. Every implementation must pass the
+//! conformance suite in `tests/store_conformance.rs`.
+pub mod postgres;
+mod records;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::domain::{CourtId, EcfLogin, FlowTokenHash, PacerUsername};
+pub use records::{
+    CourtRecord, EcfAccountRecord, FlowRecord, FlowStage, LinkRecord, NewCourt, NewEcfAccount,
+    NewFlow, NewPacerAccount, PacerAccountRecord,
+};
+
+/// Which uniqueness rule a write broke. Each maps to its own error reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// The court id is taken.
+    Court,
+    /// The PACER username is taken.
+    PacerAccount,
+    /// The CM/ECF login is taken in that court.
+    EcfAccount,
+    /// The CM/ECF account already has a link.
+    EcfAccountLinked,
+    /// The PACER account already has a link in that court.
+    PacerAccountLinked,
+}
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness constraint refused the write; nothing was written.
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
+    /// A write referred to a court that does not exist.
+    #[error("unknown court")]
+    UnknownCourt,
+    /// The database could not be reached in time; safe to retry.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or a corrupt row.
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
+
+/// What `confirm_link` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    /// The link was created in this call.
+    Linked(LinkRecord),
+    /// The flow was no longer in the verified stage (another call confirmed
+    /// it, or it expired, or it was re-verified meanwhile): re-read it.
+    FlowChanged,
+}
+
+/// The persistent state of courts, accounts, flows and links.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Whether the database answers; used by readiness checks.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Adds a court.
+    async fn create_court(&self, court: &NewCourt) -> Result<(), StoreError>;
+    /// Looks a court up.
+    async fn court(&self, id: &CourtId) -> Result<Option<CourtRecord>, StoreError>;
+
+    /// Adds a PACER account.
+    async fn create_pacer_account(&self, account: &NewPacerAccount) -> Result<(), StoreError>;
+    /// Looks a PACER account up.
+    async fn pacer_account(
+        &self,
+        username: &PacerUsername,
+    ) -> Result<Option<PacerAccountRecord>, StoreError>;
+
+    /// Adds a CM/ECF account to an existing court.
+    async fn create_ecf_account(&self, account: &NewEcfAccount) -> Result<(), StoreError>;
+    /// Looks a CM/ECF account up.
+    async fn ecf_account(
+        &self,
+        court: &CourtId,
+        login: &EcfLogin,
+    ) -> Result<Option<EcfAccountRecord>, StoreError>;
+
+    /// The link of a PACER account in one court, if any.
+    async fn link_of_pacer(
+        &self,
+        court: &CourtId,
+        pacer: &PacerUsername,
+    ) -> Result<Option<LinkRecord>, StoreError>;
+    /// The link of a CM/ECF account, if any.
+    async fn link_of_ecf(
+        &self,
+        court: &CourtId,
+        login: &EcfLogin,
+    ) -> Result<Option<LinkRecord>, StoreError>;
+    /// The link a confirmed flow created, if it still stands.
+    async fn link_of_flow(&self, flow_id: Uuid) -> Result<Option<LinkRecord>, StoreError>;
+
+    /// Stores a new flow at the PACER-authenticated stage.
+    async fn create_flow(&self, flow: &NewFlow) -> Result<(), StoreError>;
+    /// The flow stored under a token hash, if it exists and has not expired at `now`.
+    async fn live_flow(
+        &self,
+        token: &FlowTokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<FlowRecord>, StoreError>;
+    /// Records a proven CM/ECF account on a live, unconfirmed flow. Returns
+    /// false when the flow is gone, expired or already confirmed.
+    async fn record_ecf_verified(
+        &self,
+        flow_id: Uuid,
+        login: &EcfLogin,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// In one transaction: moves the flow from verified (with this CM/ECF
+    /// login) to confirmed, inserts the link, retires the CM/ECF password and
+    /// appends a `LINKED` event. All of it happens or none of it does.
+    async fn confirm_link(
+        &self,
+        flow: &FlowRecord,
+        ecf_login: &EcfLogin,
+        now: DateTime<Utc>,
+    ) -> Result<ConfirmOutcome, StoreError>;
+}
