@@ -1,0 +1,211 @@
+//! `spawn_app()`: the real server on 127.0.0.1:0 over a fresh database,
+//! with generated clients pointed at it.
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use pacer_link::{
+    config::Settings,
+    linking::clock::ManualClock,
+    password::HashParams,
+    proto::{
+        self, account_admin_service_client::AccountAdminServiceClient,
+        account_link_service_client::AccountLinkServiceClient,
+    },
+    startup::Application,
+    store::postgres::PoolSettings,
+};
+use tokio::sync::oneshot;
+use tonic::{Request, transport::Channel};
+
+use super::postgres::fresh_database;
+
+/// The admin token every test server is configured with.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// A running server and clients for it. Dropping it stops the server.
+pub struct TestApp {
+    /// Where the server listens.
+    pub addr: SocketAddr,
+    /// The database it uses.
+    pub database_url: String,
+    /// The server's clock; advance it to expire flows.
+    pub clock: Arc<ManualClock>,
+    /// A client of AccountLinkService.
+    pub link: AccountLinkServiceClient<Channel>,
+    /// A client of AccountAdminService (add the token with `admin_request`).
+    pub admin: AccountAdminServiceClient<Channel>,
+    /// A raw channel, for health and reflection clients.
+    pub channel: Channel,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The settings a test server starts with: demo data loaded, admin token set.
+pub fn test_settings(database_url: String) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        database_url,
+        pool: PoolSettings {
+            max_connections: 20,
+            acquire_timeout: Duration::from_secs(5),
+        },
+        migrate: true,
+        demo: true,
+        flow_ttl: Duration::from_secs(600),
+        hash_params: HashParams::OWASP_MINIMUM,
+        hash_concurrency: 2,
+        admin_token: Some(ADMIN_TOKEN.to_owned()),
+    }
+}
+
+/// Starts a server with the default test settings over a fresh database.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a server whose settings `adjust` may change.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings(fresh_database().await);
+    adjust(&mut settings);
+    let database_url = settings.database_url.clone();
+    let clock = Arc::new(ManualClock::starting_now());
+    let app = Application::build_with_clock(settings, clock.clone())
+        .await
+        .expect("build application");
+    let addr = app.local_addr();
+    let (stop, stopped) = oneshot::channel::<()>();
+    tokio::spawn(app.run_until(async {
+        let _ = stopped.await;
+    }));
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .unwrap()
+        .connect()
+        .await
+        .expect("connect to test server");
+    TestApp {
+        addr,
+        database_url,
+        clock,
+        link: AccountLinkServiceClient::new(channel.clone()),
+        admin: AccountAdminServiceClient::new(channel.clone()),
+        channel,
+        stop: Some(stop),
+    }
+}
+
+/// Wraps an admin message with the test admin token.
+pub fn admin_request<T>(message: T) -> Request<T> {
+    let mut request = Request::new(message);
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {ADMIN_TOKEN}").parse().unwrap(),
+    );
+    request
+}
+
+impl TestApp {
+    /// Step 2 with the given credentials in court `cod`.
+    pub async fn authenticate(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<proto::AuthenticatePacerResponse, tonic::Status> {
+        let mut client = self.link.clone();
+        client
+            .authenticate_pacer(proto::AuthenticatePacerRequest {
+                court_id: "cod".into(),
+                username: username.into(),
+                password: password.into(),
+                client_code: String::new(),
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Step 3.
+    pub async fn verify_ecf(
+        &self,
+        token: &str,
+        login: &str,
+        password: &str,
+    ) -> Result<proto::VerifyEcfResponse, tonic::Status> {
+        let mut client = self.link.clone();
+        client
+            .verify_ecf(proto::VerifyEcfRequest {
+                flow_token: token.into(),
+                ecf_login: login.into(),
+                ecf_password: password.into(),
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Step 4.
+    pub async fn preview(&self, token: &str) -> Result<proto::PreviewLinkResponse, tonic::Status> {
+        let mut client = self.link.clone();
+        client
+            .preview_link(proto::PreviewLinkRequest {
+                flow_token: token.into(),
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Step 5.
+    pub async fn confirm(&self, token: &str) -> Result<proto::ConfirmLinkResponse, tonic::Status> {
+        let mut client = self.link.clone();
+        client
+            .confirm_link(proto::ConfirmLinkRequest {
+                flow_token: token.into(),
+            })
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Creates an upgraded PACER account through the admin API.
+    pub async fn create_pacer(&self, username: &str, password: &str, display_name: &str) {
+        self.admin
+            .clone()
+            .create_pacer_account(admin_request(proto::CreatePacerAccountRequest {
+                username: username.into(),
+                password: password.into(),
+                display_name: display_name.into(),
+                upgraded: true,
+            }))
+            .await
+            .expect("create PACER account");
+    }
+
+    /// Creates a CM/ECF account in `cod` through the admin API.
+    pub async fn create_ecf(&self, login: &str, password: &str, display_name: &str) {
+        self.admin
+            .clone()
+            .create_ecf_account(admin_request(proto::CreateEcfAccountRequest {
+                court_id: "cod".into(),
+                login: login.into(),
+                password: password.into(),
+                display_name: display_name.into(),
+            }))
+            .await
+            .expect("create CM/ECF account");
+    }
+
+    /// Steps 2 and 3 for given accounts; returns the flow token.
+    pub async fn verified_flow(&self, pacer: (&str, &str), ecf: (&str, &str)) -> String {
+        let token = self
+            .authenticate(pacer.0, pacer.1)
+            .await
+            .expect("AuthenticatePacer")
+            .flow_token;
+        self.verify_ecf(&token, ecf.0, ecf.1)
+            .await
+            .expect("VerifyEcf");
+        token
+    }
+}

@@ -1,0 +1,193 @@
+//! A PostgreSQL server for tests: the one named by `TEST_DATABASE_URL`, or a
+//! private throwaway cluster started on first use and removed when the test
+//! process exits. Each test gets a fresh database on it.
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    sync::OnceLock,
+    time::{Duration, Instant},
+};
+
+static SERVER: OnceLock<String> = OnceLock::new();
+
+/// A URL of a new, empty database.
+pub async fn fresh_database() -> String {
+    let server = SERVER.get_or_init(|| match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => start_private_cluster(),
+    });
+    let name = format!("pacer_link_test_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = connect_with_retry(server).await;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
+    with_database(server, &name)
+}
+
+async fn connect_with_retry(url: &str) -> sqlx::PgConnection {
+    use sqlx::Connection;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match sqlx::PgConnection::connect(url).await {
+            Ok(conn) => return conn,
+            Err(e) if Instant::now() > deadline => panic!("test database server unreachable: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+}
+
+/// Replaces the database name in a PostgreSQL URL.
+fn with_database(url: &str, database: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let authority_end = base[scheme_end..]
+        .find('/')
+        .map_or(base.len(), |i| scheme_end + i);
+    format!("{}/{database}{query}", &base[..authority_end])
+}
+
+fn start_private_cluster() -> String {
+    let bin = postgres_bin_dir();
+    let root = std::env::temp_dir().join(format!("pacer-link-test-pg-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).expect("create cluster folder");
+    let as_root = is_root();
+    if as_root {
+        // initdb and postgres refuse to run as root: hand the folder to the
+        // postgres user and run them as that user.
+        run(Command::new("chown")
+            .args(["-R", "postgres:postgres"])
+            .arg(&root));
+    }
+    let data = root.join("data");
+    let log = root.join("postgres.log");
+    let port = free_port();
+    run(pg_command(as_root, &bin.join("initdb"), &root)
+        .args([
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+            "-D",
+        ])
+        .arg(&data));
+    let options = format!(
+        "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} \
+         -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
+        root.display()
+    );
+    run(pg_command(as_root, &bin.join("pg_ctl"), &root)
+        .args(["start", "-w", "-t", "60", "-D"])
+        .arg(&data)
+        .arg("-l")
+        .arg(&log)
+        .args(["-o", &options]));
+    remove_when_this_process_exits(as_root, &bin, &root);
+    format!("postgres://postgres@127.0.0.1:{port}/postgres")
+}
+
+/// A watchdog outside this process stops the cluster and deletes its folder
+/// once the test process is gone, however it ends.
+fn remove_when_this_process_exits(as_root: bool, bin: &Path, root: &Path) {
+    let stop = format!(
+        "{} stop -m immediate -D {}/data",
+        bin.join("pg_ctl").display(),
+        root.display()
+    );
+    let stop = if as_root {
+        format!("runuser -u postgres -- {stop}")
+    } else {
+        stop
+    };
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 0.5; done; {stop} >/dev/null 2>&1; rm -rf {root}",
+        pid = std::process::id(),
+        root = root.display()
+    );
+    Command::new("setsid")
+        .args(["sh", "-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn cluster watchdog");
+}
+
+fn pg_command(as_root: bool, program: &Path, cwd: &Path) -> Command {
+    let mut command = if as_root {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    };
+    command.current_dir(cwd).stdin(Stdio::null());
+    command
+}
+
+fn run(command: &mut Command) {
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("run {command:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("find a free port")
+}
+
+/// Where initdb, pg_ctl and postgres live: beside an `initdb` on PATH, or in
+/// Debian's versioned folder (which is not on PATH).
+fn postgres_bin_dir() -> PathBuf {
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .map(|dir| dir.join("initdb"))
+        .find(|p| p.is_file())
+        .and_then(|p| std::fs::canonicalize(p).ok());
+    let debian = || {
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|d| d.join("initdb").is_file())
+            .collect();
+        dirs.sort_by_key(|d| {
+            d.parent()
+                .and_then(|v| v.file_name())
+                .and_then(|v| v.to_str())
+                .and_then(|v| v.parse::<u32>().ok())
+                .unwrap_or(0)
+        });
+        dirs.pop()
+    };
+    on_path
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .filter(|d| d.join("pg_ctl").is_file())
+        .or_else(debian)
+        .expect("no initdb found: install the postgresql package or set TEST_DATABASE_URL")
+}
