@@ -83,14 +83,8 @@ impl Application {
                 .set_service_status(name, ServingStatus::Serving)
                 .await;
         }
-        let reflection_v1 = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .build_v1()?;
-        let reflection_v1alpha = tonic_reflection::server::Builder::configure()
-            .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
-            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
-            .build_v1alpha()?;
+        let reflection_v1 = reflection().build_v1()?;
+        let reflection_v1alpha = reflection().build_v1alpha()?;
         tracing::info!(addr = %self.local_addr(), "serving gRPC");
         let incoming = TcpListenerStream::new(self.listener);
         Server::builder()
@@ -110,6 +104,15 @@ impl Application {
         self.store.close().await;
         Ok(())
     }
+}
+
+/// Reflection over our contract, health, and the `google.rpc` error details,
+/// so grpcurl can decode `ErrorInfo` and `BadRequest` instead of printing bytes.
+fn reflection() -> tonic_reflection::server::Builder<'static> {
+    tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
 }
 
 /// Applies migrations, waiting for the database with capped exponential
