@@ -113,6 +113,8 @@ fn remove_when_this_process_exits(as_root: bool, bin: &Path, root: &Path) {
         pid = std::process::id(),
         root = root.display()
     );
+    // Deliberately never waited for: the watchdog must outlive this process.
+    #[allow(clippy::zombie_processes)]
     Command::new("setsid")
         .args(["sh", "-c", &script])
         .stdin(Stdio::null())
