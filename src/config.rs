@@ -6,7 +6,7 @@ use std::{net::SocketAddr, time::Duration};
 use clap::{Args, Parser, Subcommand};
 
 use crate::password::HashParams;
-use crate::store::postgres::PoolSettings;
+use crate::store::{Backend, DEFAULT_SQLITE_URL, PoolSettings};
 
 /// pacer-link: links upgraded PACER accounts to legacy CM/ECF e-filing accounts.
 #[derive(Debug, Parser)]
@@ -29,9 +29,10 @@ pub enum Command {
 /// Where the database is and how to use it.
 #[derive(Debug, Clone, Args)]
 pub struct DatabaseArgs {
-    /// PostgreSQL URL, e.g. postgres://user@host:5432/db
+    /// postgres://user@host:5432/db for PostgreSQL, or sqlite:path / sqlite::memory:
+    /// for the embedded store [default: sqlite://pacer-link.db]
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
-    pub database_url: String,
+    pub database_url: Option<String>,
     /// Most database connections this process opens.
     #[arg(long, env = "PACER_LINK_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
@@ -77,7 +78,7 @@ pub struct ServeArgs {
 pub struct Settings {
     /// Address of the gRPC port; port 0 picks a free one.
     pub listen: SocketAddr,
-    /// PostgreSQL URL.
+    /// The database URL (PostgreSQL or SQLite).
     pub database_url: String,
     /// Pool sizing and timeouts.
     pub pool: PoolSettings,
@@ -113,6 +114,14 @@ pub const ADMIN_TOKEN_ENV: &str = "PACER_LINK_ADMIN_TOKEN";
 const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
 impl DatabaseArgs {
+    /// The configured URL, or the embedded default; checked for a known scheme.
+    pub fn url(&self) -> Result<String, String> {
+        let url = self.database_url.clone().filter(|u| !u.is_empty());
+        let url = url.unwrap_or_else(|| DEFAULT_SQLITE_URL.to_owned());
+        Backend::of(&url)?;
+        Ok(url)
+    }
+
     /// The pool settings these options describe.
     pub fn pool(&self) -> PoolSettings {
         PoolSettings {
@@ -143,7 +152,7 @@ impl ServeArgs {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Ok(Settings {
             listen: self.listen,
-            database_url: self.database.database_url.clone(),
+            database_url: self.database.url()?,
             pool: self.database.pool(),
             migrate: !self.skip_migrations,
             demo: self.demo,

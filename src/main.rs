@@ -1,7 +1,6 @@
 use clap::Parser;
 use pacer_link::config::{ADMIN_TOKEN_ENV, Cli, Command};
 use pacer_link::startup::Application;
-use pacer_link::store::postgres::PgStore;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -18,7 +17,10 @@ async fn main() -> anyhow::Result<()> {
                 .await
         }
         Command::Migrate(db) => {
-            let store = PgStore::connect_lazy(&db.database_url, &db.pool())?;
+            let url = db
+                .url()
+                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+            let store = pacer_link::store::open(&url, &db.pool()).await?;
             store.migrate().await?;
             tracing::info!("migrations applied");
             Ok(())

@@ -15,7 +15,7 @@ use crate::proto::{
     FILE_DESCRIPTOR_SET, account_admin_service_server::AccountAdminServiceServer,
     account_link_service_server::AccountLinkServiceServer,
 };
-use crate::store::{Store, StoreError, postgres::PgStore};
+use crate::store::{self, Backend, Store, StoreError};
 
 const SERVICE_NAMES: [&str; 2] = [
     "court.identity.v1.AccountLinkService",
@@ -25,7 +25,7 @@ const SERVICE_NAMES: [&str; 2] = [
 /// A built, bound service ready to run.
 pub struct Application {
     listener: TcpListener,
-    store: PgStore,
+    store: Arc<dyn Store>,
     links: LinkService,
     admin: AdminService,
     admin_auth: AdminAuth,
@@ -42,14 +42,19 @@ impl Application {
         settings: Settings,
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
-        let store = PgStore::connect_lazy(&settings.database_url, &settings.pool)?;
+        if Backend::of(&settings.database_url) == Ok(Backend::Sqlite) {
+            tracing::warn!(
+                "using the embedded SQLite store: for a single instance only; \
+                 set DATABASE_URL=postgres://... to run replicas"
+            );
+        }
+        let store = store::open(&settings.database_url, &settings.pool).await?;
         if settings.migrate {
-            migrate_with_backoff(&store).await?;
+            migrate_with_backoff(store.as_ref()).await?;
         }
         let hasher = PasswordHasher::new(settings.hash_params, settings.hash_concurrency)?;
-        let shared: Arc<dyn Store> = Arc::new(store.clone());
-        let links = LinkService::new(shared.clone(), hasher.clone(), clock, settings.flow_ttl);
-        let admin = AdminService::new(shared, hasher);
+        let links = LinkService::new(store.clone(), hasher.clone(), clock, settings.flow_ttl);
+        let admin = AdminService::new(store.clone(), hasher);
         if settings.demo {
             demo::load(&admin).await?;
             tracing::info!("demo data loaded");
@@ -118,7 +123,7 @@ fn reflection() -> tonic_reflection::server::Builder<'static> {
 /// Applies migrations, waiting for the database with capped exponential
 /// backoff (about a minute in all) so a pod starting before its database does
 /// not crash-loop.
-async fn migrate_with_backoff(store: &PgStore) -> Result<(), StoreError> {
+async fn migrate_with_backoff(store: &dyn Store) -> Result<(), StoreError> {
     let mut delay = Duration::from_millis(100);
     let mut waited = Duration::ZERO;
     loop {

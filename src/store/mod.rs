@@ -3,6 +3,10 @@
 //! conformance suite in `tests/store_conformance.rs`.
 pub mod postgres;
 mod records;
+mod sql_store;
+pub mod sqlite;
+
+use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -13,6 +17,54 @@ pub use records::{
     CourtRecord, EcfAccountRecord, FlowRecord, FlowStage, LinkRecord, NewCourt, NewEcfAccount,
     NewFlow, NewPacerAccount, PacerAccountRecord,
 };
+
+/// How a store's pool connects and how long a caller may wait for a connection.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Upper bound on open connections.
+    pub max_connections: u32,
+    /// How long a call waits for a connection before failing `UNAVAILABLE`.
+    /// Short on purpose: a caller is better served by a fast error it can
+    /// retry than by sqlx's 30 s default while the database is down.
+    pub acquire_timeout: Duration,
+}
+
+/// The default embedded database file, used when no URL is configured.
+pub const DEFAULT_SQLITE_URL: &str = "sqlite://pacer-link.db";
+
+/// Which backend a database URL selects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// `postgres://` or `postgresql://`: production, any number of replicas.
+    Postgres,
+    /// `sqlite:`: embedded, a single instance.
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend a URL names, or an error naming the URL's scheme.
+    pub fn of(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Self::Postgres)
+        } else if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else {
+            let scheme = url.split(':').next().unwrap_or_default();
+            Err(format!(
+                "DATABASE_URL scheme {scheme:?} is not supported (use postgres:// or sqlite:)"
+            ))
+        }
+    }
+}
+
+/// Opens the store a URL names. PostgreSQL connects lazily (the service may
+/// start before its database); SQLite opens its file at once.
+pub async fn open(url: &str, settings: &PoolSettings) -> Result<Arc<dyn Store>, StoreError> {
+    match Backend::of(url).map_err(StoreError::Internal)? {
+        Backend::Postgres => Ok(Arc::new(postgres::PgStore::connect_lazy(url, settings)?)),
+        Backend::Sqlite => Ok(Arc::new(sqlite::SqliteStore::open(url, settings).await?)),
+    }
+}
 
 /// Which uniqueness rule a write broke. Each maps to its own error reason.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,6 +111,10 @@ pub enum ConfirmOutcome {
 /// The persistent state of courts, accounts, flows and links.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
+    /// Applies pending migrations of this backend.
+    async fn migrate(&self) -> Result<(), StoreError>;
+    /// Closes every connection.
+    async fn close(&self);
     /// Whether the database answers; used by readiness checks.
     async fn ping(&self) -> Result<(), StoreError>;
 

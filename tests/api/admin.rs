@@ -193,20 +193,20 @@ async fn a_short_new_password_is_refused() {
 #[tokio::test]
 async fn stored_passwords_are_argon2id_hashes() {
     let app = spawn_app().await;
-    let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-
-    let hashes: Vec<String> = sqlx::query_scalar(
-        "SELECT password_hash FROM pacer_accounts UNION ALL SELECT password_hash FROM ecf_accounts",
-    )
-    .fetch_all(&pool)
-    .await
-    .unwrap();
+    let hashes = app
+        .db
+        .pairs(
+            "SELECT username, password_hash FROM pacer_accounts UNION ALL \
+             SELECT login, password_hash FROM ecf_accounts",
+        )
+        .await;
 
     assert_eq!(hashes.len(), 3);
-    for hash in hashes {
+    for (account, hash) in hashes {
+        let hash = hash.unwrap_or_default();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{hash}"
+            "{account}: {hash}"
         );
     }
 }

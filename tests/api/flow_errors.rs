@@ -144,12 +144,7 @@ async fn preview_and_confirm_before_verify_ecf_are_out_of_order() {
 #[tokio::test]
 async fn an_expired_token_looks_like_an_unknown_one() {
     let app = spawn_app().await;
-    let token = app
-        .verified_flow(
-            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
-            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
-        )
-        .await;
+    let token = app.demo_flow().await;
     let unknown = expect_err(app.confirm(UNKNOWN_TOKEN).await);
 
     app.clock.advance(Duration::from_secs(601));
@@ -169,12 +164,7 @@ async fn an_expired_token_looks_like_an_unknown_one() {
 #[tokio::test]
 async fn a_token_still_works_just_before_it_expires() {
     let app = spawn_app().await;
-    let token = app
-        .verified_flow(
-            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
-            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
-        )
-        .await;
+    let token = app.demo_flow().await;
 
     app.clock.advance(Duration::from_secs(599));
 

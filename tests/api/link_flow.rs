@@ -89,12 +89,7 @@ async fn matching_names_get_the_replacement_notice_without_the_mismatch_warning(
 #[tokio::test]
 async fn preview_may_be_repeated() {
     let app = spawn_app().await;
-    let token = app
-        .verified_flow(
-            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
-            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
-        )
-        .await;
+    let token = app.demo_flow().await;
 
     let first = app.preview(&token).await.unwrap();
     let second = app.preview(&token).await.unwrap();
@@ -105,12 +100,7 @@ async fn preview_may_be_repeated() {
 #[tokio::test]
 async fn confirm_link_twice_returns_the_same_link() {
     let app = spawn_app().await;
-    let token = app
-        .verified_flow(
-            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
-            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
-        )
-        .await;
+    let token = app.demo_flow().await;
 
     let first = app.confirm(&token).await.unwrap();
     let retry = app.confirm(&token).await.unwrap();
@@ -121,12 +111,7 @@ async fn confirm_link_twice_returns_the_same_link() {
 #[tokio::test]
 async fn a_confirmed_token_is_finished_for_every_other_step() {
     let app = spawn_app().await;
-    let token = app
-        .verified_flow(
-            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
-            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
-        )
-        .await;
+    let token = app.demo_flow().await;
     app.confirm(&token).await.unwrap();
 
     let preview = expect_err(app.preview(&token).await);
@@ -150,12 +135,7 @@ async fn a_confirmed_token_is_finished_for_every_other_step() {
 #[tokio::test]
 async fn the_old_cmecf_password_is_refused_after_linking() {
     let app = spawn_app().await;
-    let token = app
-        .verified_flow(
-            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
-            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
-        )
-        .await;
+    let token = app.demo_flow().await;
     app.confirm(&token).await.unwrap();
     app.create_pacer("another", "Another-Pacer-Pass1", "Another Filer")
         .await;
@@ -176,12 +156,7 @@ async fn the_old_cmecf_password_is_refused_after_linking() {
 #[tokio::test]
 async fn a_linked_pacer_account_cannot_start_another_flow_in_that_court() {
     let app = spawn_app().await;
-    let token = app
-        .verified_flow(
-            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
-            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
-        )
-        .await;
+    let token = app.demo_flow().await;
     app.confirm(&token).await.unwrap();
 
     let status = expect_err(
@@ -197,12 +172,7 @@ async fn verify_ecf_may_be_repeated_to_pick_another_account_before_confirming() 
     let app = spawn_app().await;
     app.create_ecf("cohhumbert", "Humbert-Ecf-Pass01", "Humbert Humbert")
         .await;
-    let token = app
-        .verified_flow(
-            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
-            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
-        )
-        .await;
+    let token = app.demo_flow().await;
 
     app.verify_ecf(&token, "cohhumbert", "Humbert-Ecf-Pass01")
         .await

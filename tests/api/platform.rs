@@ -1,5 +1,4 @@
 //! Health, reflection and the demo loader.
-use pacer_link::{config::Settings, linking::clock::SystemClock, startup::Application};
 use tokio_stream::StreamExt;
 use tonic_health::pb::{
     HealthCheckRequest, health_check_response::ServingStatus, health_client::HealthClient,
@@ -9,7 +8,7 @@ use tonic_reflection::pb::v1alpha::{
     server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
 };
 
-use crate::support::{app::test_settings, postgres::fresh_database, spawn_app};
+use crate::support::{app::spawn_app_on, spawn_app};
 
 #[tokio::test]
 async fn health_is_serving_overall_and_for_each_service() {
@@ -66,27 +65,18 @@ async fn reflection_v1alpha_lists_the_services() {
 
 #[tokio::test]
 async fn loading_the_demo_data_twice_changes_nothing() {
-    let database_url = fresh_database().await;
-    let settings: Settings = test_settings(database_url.clone());
-    let first = Application::build_with_clock(settings.clone(), std::sync::Arc::new(SystemClock))
-        .await
-        .unwrap();
-    let pool = sqlx::PgPool::connect(&database_url).await.unwrap();
-    let snapshot = || async {
-        sqlx::query_as::<_, (String, String)>(
+    let first = spawn_app().await;
+    let db = first.db.clone();
+    let snapshot = || {
+        db.pairs(
             "SELECT username, password_hash FROM pacer_accounts UNION ALL \
              SELECT login, password_hash FROM ecf_accounts ORDER BY 1",
         )
-        .fetch_all(&pool)
-        .await
-        .unwrap()
     };
     let before = snapshot().await;
-    drop(first);
+    first.stop().await;
 
-    let _second = Application::build_with_clock(settings, std::sync::Arc::new(SystemClock))
-        .await
-        .unwrap();
+    let _second = spawn_app_on(db.clone(), |_| {}).await;
 
     assert_eq!(before.len(), 3);
     assert_eq!(snapshot().await, before);

@@ -10,12 +10,7 @@ async fn two_flows_racing_for_one_ecf_account_have_exactly_one_winner() {
     let app = spawn_app().await;
     app.create_pacer("rival", "Rival-Pacer-Pass01", "Rival Filer")
         .await;
-    let ours = app
-        .verified_flow(
-            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
-            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
-        )
-        .await;
+    let ours = app.demo_flow().await;
     let theirs = app
         .verified_flow(
             ("rival", "Rival-Pacer-Pass01"),
@@ -34,12 +29,7 @@ async fn two_flows_racing_for_one_ecf_account_have_exactly_one_winner() {
 #[tokio::test]
 async fn fifty_concurrent_confirms_of_one_flow_make_one_link() {
     let app = spawn_app().await;
-    let token = app
-        .verified_flow(
-            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
-            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
-        )
-        .await;
+    let token = app.demo_flow().await;
 
     let calls = (0..50).map(|_| app.confirm(&token));
     let results = futures_util::future::join_all(calls).await;
@@ -59,12 +49,8 @@ async fn fifty_concurrent_confirms_of_one_flow_make_one_link() {
         })
         .collect();
     assert_eq!(links.len(), 1);
-    let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-    let (link_rows, events): (i64, i64) =
-        sqlx::query_as("SELECT (SELECT count(*) FROM links), (SELECT count(*) FROM link_events)")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    let link_rows = app.db.scalar("SELECT count(*) FROM links").await;
+    let events = app.db.scalar("SELECT count(*) FROM link_events").await;
     assert_eq!((link_rows, events), (1, 1));
 }
 
@@ -73,12 +59,7 @@ async fn one_pacer_account_racing_for_two_ecf_accounts_links_only_one() {
     let app = spawn_app().await;
     app.create_ecf("cosecond", "Second-Ecf-Pass01", "Humbert Humbert")
         .await;
-    let first = app
-        .verified_flow(
-            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
-            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
-        )
-        .await;
+    let first = app.demo_flow().await;
     let second = app
         .verified_flow(
             (demo::PACER_USERNAME, demo::PACER_PASSWORD),
@@ -99,12 +80,7 @@ async fn a_failed_confirm_writes_nothing() {
     let app = spawn_app().await;
     app.create_pacer("rival", "Rival-Pacer-Pass01", "Rival Filer")
         .await;
-    let ours = app
-        .verified_flow(
-            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
-            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
-        )
-        .await;
+    let ours = app.demo_flow().await;
     let theirs = app
         .verified_flow(
             ("rival", "Rival-Pacer-Pass01"),
@@ -116,13 +92,11 @@ async fn a_failed_confirm_writes_nothing() {
     let status = app.confirm(&theirs).await.unwrap_err();
 
     assert_reason(&status, Code::AlreadyExists, "ECF_ACCOUNT_ALREADY_LINKED");
-    let pool = sqlx::PgPool::connect(&app.database_url).await.unwrap();
-    let (links, events, confirmed): (i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM links), (SELECT count(*) FROM link_events), \
-         (SELECT count(*) FROM link_flows WHERE stage = 'confirmed')",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let links = app.db.scalar("SELECT count(*) FROM links").await;
+    let events = app.db.scalar("SELECT count(*) FROM link_events").await;
+    let confirmed = app
+        .db
+        .scalar("SELECT count(*) FROM link_flows WHERE stage = 'confirmed'")
+        .await;
     assert_eq!((links, events, confirmed), (1, 1, 1));
 }

@@ -11,12 +11,12 @@ use pacer_link::{
         account_link_service_client::AccountLinkServiceClient,
     },
     startup::Application,
-    store::postgres::PoolSettings,
+    store::PoolSettings,
 };
 use tokio::sync::oneshot;
 use tonic::{Request, transport::Channel};
 
-use super::postgres::fresh_database;
+use super::database::TestDatabase;
 
 /// The admin token every test server is configured with.
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
@@ -26,7 +26,7 @@ pub struct TestApp {
     /// Where the server listens.
     pub addr: SocketAddr,
     /// The database it uses.
-    pub database_url: String,
+    pub db: Arc<TestDatabase>,
     /// The server's clock; advance it to expire flows.
     pub clock: Arc<ManualClock>,
     /// A client of AccountLinkService.
@@ -36,12 +36,25 @@ pub struct TestApp {
     /// A raw channel, for health and reflection clients.
     pub channel: Channel,
     stop: Option<oneshot::Sender<()>>,
+    done: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
+        }
+    }
+}
+
+impl TestApp {
+    /// Stops the server and waits until it has closed its database.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(done) = self.done.take() {
+            let _ = done.await;
         }
     }
 }
@@ -64,23 +77,29 @@ pub fn test_settings(database_url: String) -> Settings {
     }
 }
 
-/// Starts a server with the default test settings over a fresh database.
+/// Starts a server with the default test settings over a fresh database
+/// of this test binary's backend.
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
 /// Starts a server whose settings `adjust` may change.
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let mut settings = test_settings(fresh_database().await);
+    let db = Arc::new(TestDatabase::fresh(crate::BACKEND).await);
+    spawn_app_on(db, adjust).await
+}
+
+/// Starts a server over an existing test database (e.g. to restart on it).
+pub async fn spawn_app_on(db: Arc<TestDatabase>, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings(db.url.clone());
     adjust(&mut settings);
-    let database_url = settings.database_url.clone();
     let clock = Arc::new(ManualClock::starting_now());
     let app = Application::build_with_clock(settings, clock.clone())
         .await
         .expect("build application");
     let addr = app.local_addr();
     let (stop, stopped) = oneshot::channel::<()>();
-    tokio::spawn(app.run_until(async {
+    let done = tokio::spawn(app.run_until(async {
         let _ = stopped.await;
     }));
     let channel = Channel::from_shared(format!("http://{addr}"))
@@ -90,12 +109,13 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("connect to test server");
     TestApp {
         addr,
-        database_url,
+        db,
         clock,
         link: AccountLinkServiceClient::new(channel.clone()),
         admin: AccountAdminServiceClient::new(channel.clone()),
         channel,
         stop: Some(stop),
+        done: Some(done),
     }
 }
 
@@ -194,6 +214,16 @@ impl TestApp {
             }))
             .await
             .expect("create CM/ECF account");
+    }
+
+    /// Steps 2 and 3 for the demo's Humbert Humbert and ColoradoTest AttorneyTwo.
+    pub async fn demo_flow(&self) -> String {
+        use pacer_link::linking::demo;
+        self.verified_flow(
+            (demo::PACER_USERNAME, demo::PACER_PASSWORD),
+            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
+        )
+        .await
     }
 
     /// Steps 2 and 3 for given accounts; returns the flow token.

@@ -1,6 +1,7 @@
 //! Shared test harness.
 #![allow(dead_code)]
 pub mod app;
+pub mod database;
 pub mod postgres;
 pub mod status;
 

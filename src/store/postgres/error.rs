@@ -5,36 +5,35 @@ use crate::store::{Conflict, StoreError};
 const UNIQUE_VIOLATION: &str = "23505";
 const FOREIGN_KEY_VIOLATION: &str = "23503";
 
-impl From<sqlx::Error> for StoreError {
-    fn from(error: sqlx::Error) -> Self {
-        match &error {
-            sqlx::Error::Database(db) => {
-                let code = db.code().unwrap_or_default();
-                match (code.as_ref(), db.constraint()) {
-                    (UNIQUE_VIOLATION, Some(constraint)) => match conflict_of(constraint) {
-                        Some(conflict) => StoreError::Conflict(conflict),
-                        None => StoreError::Internal(error.to_string()),
-                    },
-                    (FOREIGN_KEY_VIOLATION, Some("ecf_accounts_court_id_fkey")) => {
-                        StoreError::UnknownCourt
-                    }
-                    // Class 08 is "connection exception"; 57P0x are shutdowns
-                    // and crash recovery; 53300 is "too many connections".
-                    (code, _)
-                        if code.starts_with("08") || code.starts_with("57P") || code == "53300" =>
-                    {
-                        StoreError::Unavailable(error.to_string())
-                    }
-                    _ => StoreError::Internal(error.to_string()),
+/// Classifies a PostgreSQL error.
+pub(super) fn store_error(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) => {
+            let code = db.code().unwrap_or_default();
+            match (code.as_ref(), db.constraint()) {
+                (UNIQUE_VIOLATION, Some(constraint)) => match conflict_of(constraint) {
+                    Some(conflict) => StoreError::Conflict(conflict),
+                    None => StoreError::Internal(error.to_string()),
+                },
+                (FOREIGN_KEY_VIOLATION, Some("ecf_accounts_court_id_fkey")) => {
+                    StoreError::UnknownCourt
                 }
+                // Class 08 is "connection exception"; 57P0x are shutdowns
+                // and crash recovery; 53300 is "too many connections".
+                (code, _)
+                    if code.starts_with("08") || code.starts_with("57P") || code == "53300" =>
+                {
+                    StoreError::Unavailable(error.to_string())
+                }
+                _ => StoreError::Internal(error.to_string()),
             }
-            sqlx::Error::PoolTimedOut
-            | sqlx::Error::PoolClosed
-            | sqlx::Error::Io(_)
-            | sqlx::Error::Tls(_)
-            | sqlx::Error::WorkerCrashed => StoreError::Unavailable(error.to_string()),
-            _ => StoreError::Internal(error.to_string()),
         }
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(error.to_string()),
+        _ => StoreError::Internal(error.to_string()),
     }
 }
 
@@ -47,9 +46,4 @@ fn conflict_of(constraint: &str) -> Option<Conflict> {
         "links_court_pacer_key" => Conflict::PacerAccountLinked,
         _ => return None,
     })
-}
-
-/// A stored value that no longer parses: the row is corrupt.
-pub(super) fn corrupt(column: &str, why: String) -> StoreError {
-    StoreError::Internal(format!("stored {column} does not parse: {why}"))
 }

@@ -1,0 +1,363 @@
+//! The SQL both backends share. PostgreSQL and SQLite accept the same
+//! statements here (`$N` placeholders, `RETURNING`), so one `Store`
+//! implementation is written once and expanded per backend; each backend
+//! module supplies what genuinely differs:
+//!
+//! - `time_param(DateTime<Utc>)` / `time_column(&Row, &str)`: how a timestamp is stored;
+//! - `store_error(sqlx::Error) -> StoreError`: how constraint violations are named;
+//! - `Self::write_guard()`: how writers are serialised (SQLite has one writer);
+//! - `Self::pool()`, `Self::migrate_now()`.
+
+/// Expands `impl Store for $store` over a pool of `$db` whose rows are `$row`.
+macro_rules! sql_store {
+    ($store:ty, $row:ty) => {
+        fn parse_column<T>(
+            row: &$row,
+            column: &str,
+            parse: fn(&str) -> Result<T, String>,
+        ) -> Result<T, $crate::store::StoreError> {
+            let raw: String = sqlx::Row::try_get(row, column).map_err(store_error)?;
+            parse(&raw).map_err(|why| {
+                $crate::store::StoreError::Internal(format!("stored {column} does not parse: {why}"))
+            })
+        }
+
+        fn column<T>(row: &$row, column: &str) -> Result<T, $crate::store::StoreError>
+        where
+            T: for<'r> sqlx::Decode<'r, <$row as sqlx::Row>::Database>
+                + sqlx::Type<<$row as sqlx::Row>::Database>,
+        {
+            sqlx::Row::try_get(row, column).map_err(store_error)
+        }
+
+        fn decode_court(row: &$row) -> Result<$crate::store::CourtRecord, $crate::store::StoreError> {
+            use $crate::domain::{CourtId, CourtName, EcfLoginPrefix};
+            Ok($crate::store::CourtRecord {
+                id: parse_column(row, "court_id", CourtId::parse)?,
+                name: parse_column(row, "name", CourtName::parse)?,
+                ecf_login_prefix: parse_column(row, "ecf_login_prefix", EcfLoginPrefix::parse)?,
+            })
+        }
+
+        fn decode_pacer_account(row: &$row) -> Result<$crate::store::PacerAccountRecord, $crate::store::StoreError> {
+            use $crate::domain::{DisplayName, PacerUsername};
+            Ok($crate::store::PacerAccountRecord {
+                username: parse_column(row, "username", PacerUsername::parse)?,
+                password_hash: column(row, "password_hash")?,
+                display_name: parse_column(row, "display_name", DisplayName::parse)?,
+                upgraded: column(row, "upgraded")?,
+            })
+        }
+
+        fn decode_ecf_account(row: &$row) -> Result<$crate::store::EcfAccountRecord, $crate::store::StoreError> {
+            use $crate::domain::{CourtId, DisplayName, EcfLogin};
+            Ok($crate::store::EcfAccountRecord {
+                court_id: parse_column(row, "court_id", CourtId::parse)?,
+                login: parse_column(row, "login", EcfLogin::parse)?,
+                password_hash: column(row, "password_hash")?,
+                display_name: parse_column(row, "display_name", DisplayName::parse)?,
+            })
+        }
+
+        fn decode_link(row: &$row) -> Result<$crate::store::LinkRecord, $crate::store::StoreError> {
+            use $crate::domain::{CourtId, EcfLogin, PacerUsername};
+            Ok($crate::store::LinkRecord {
+                court_id: parse_column(row, "court_id", CourtId::parse)?,
+                ecf_login: parse_column(row, "ecf_login", EcfLogin::parse)?,
+                pacer_username: parse_column(row, "pacer_username", PacerUsername::parse)?,
+                linked_at: time_column(row, "linked_at")?,
+            })
+        }
+
+        fn decode_flow(row: &$row) -> Result<$crate::store::FlowRecord, $crate::store::StoreError> {
+            use $crate::domain::{CourtId, EcfLogin, PacerUsername};
+            use $crate::store::FlowStage;
+            let stage: String = column(row, "stage")?;
+            let stage = match stage.as_str() {
+                "pacer_authenticated" => FlowStage::PacerAuthenticated,
+                "ecf_verified" => FlowStage::EcfVerified(parse_column(row, "ecf_login", EcfLogin::parse)?),
+                "confirmed" => FlowStage::Confirmed,
+                other => {
+                    return Err($crate::store::StoreError::Internal(format!("unexpected flow stage {other:?}")));
+                }
+            };
+            Ok($crate::store::FlowRecord {
+                id: column(row, "flow_id")?,
+                court_id: parse_column(row, "court_id", CourtId::parse)?,
+                pacer_username: parse_column(row, "pacer_username", PacerUsername::parse)?,
+                stage,
+                expires_at: time_column(row, "expires_at")?,
+            })
+        }
+
+        const LINK_COLUMNS: &str = "court_id, ecf_login, pacer_username, linked_at";
+
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            async fn migrate(&self) -> Result<(), $crate::store::StoreError> {
+                self.migrate_now().await
+            }
+
+            async fn close(&self) {
+                self.pool().close().await;
+            }
+
+            async fn ping(&self) -> Result<(), $crate::store::StoreError> {
+                sqlx::query("SELECT 1").execute(self.pool()).await.map_err(store_error)?;
+                Ok(())
+            }
+
+            async fn create_court(&self, court: &$crate::store::NewCourt) -> Result<(), $crate::store::StoreError> {
+                let _writer = self.write_guard().await;
+                sqlx::query("INSERT INTO courts (court_id, name, ecf_login_prefix, created_at) VALUES ($1, $2, $3, $4)")
+                    .bind(court.id.as_str())
+                    .bind(court.name.as_str())
+                    .bind(court.ecf_login_prefix.as_str())
+                    .bind(time_param(chrono::Utc::now()))
+                    .execute(self.pool())
+                    .await
+                    .map_err(store_error)?;
+                Ok(())
+            }
+
+            async fn court(&self, id: &$crate::domain::CourtId) -> Result<Option<$crate::store::CourtRecord>, $crate::store::StoreError> {
+                sqlx::query("SELECT court_id, name, ecf_login_prefix FROM courts WHERE court_id = $1")
+                    .bind(id.as_str())
+                    .fetch_optional(self.pool())
+                    .await
+                    .map_err(store_error)?
+                    .map(|row| decode_court(&row))
+                    .transpose()
+            }
+
+            async fn create_pacer_account(&self, account: &$crate::store::NewPacerAccount) -> Result<(), $crate::store::StoreError> {
+                let _writer = self.write_guard().await;
+                sqlx::query(
+                    "INSERT INTO pacer_accounts (username, password_hash, display_name, upgraded, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(account.username.as_str())
+                .bind(&account.password_hash)
+                .bind(account.display_name.as_str())
+                .bind(account.upgraded)
+                .bind(time_param(chrono::Utc::now()))
+                .execute(self.pool())
+                .await
+                .map_err(store_error)?;
+                Ok(())
+            }
+
+            async fn pacer_account(&self, username: &$crate::domain::PacerUsername) -> Result<Option<$crate::store::PacerAccountRecord>, $crate::store::StoreError> {
+                sqlx::query("SELECT username, password_hash, display_name, upgraded FROM pacer_accounts WHERE username = $1")
+                    .bind(username.as_str())
+                    .fetch_optional(self.pool())
+                    .await
+                    .map_err(store_error)?
+                    .map(|row| decode_pacer_account(&row))
+                    .transpose()
+            }
+
+            async fn create_ecf_account(&self, account: &$crate::store::NewEcfAccount) -> Result<(), $crate::store::StoreError> {
+                let _writer = self.write_guard().await;
+                sqlx::query(
+                    "INSERT INTO ecf_accounts (court_id, login, password_hash, display_name, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(account.court_id.as_str())
+                .bind(account.login.as_str())
+                .bind(&account.password_hash)
+                .bind(account.display_name.as_str())
+                .bind(time_param(chrono::Utc::now()))
+                .execute(self.pool())
+                .await
+                .map_err(store_error)?;
+                Ok(())
+            }
+
+            async fn ecf_account(&self, court: &$crate::domain::CourtId, login: &$crate::domain::EcfLogin) -> Result<Option<$crate::store::EcfAccountRecord>, $crate::store::StoreError> {
+                sqlx::query(
+                    "SELECT court_id, login, password_hash, display_name FROM ecf_accounts WHERE court_id = $1 AND login = $2",
+                )
+                .bind(court.as_str())
+                .bind(login.as_str())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(store_error)?
+                .map(|row| decode_ecf_account(&row))
+                .transpose()
+            }
+
+            async fn link_of_pacer(&self, court: &$crate::domain::CourtId, pacer: &$crate::domain::PacerUsername) -> Result<Option<$crate::store::LinkRecord>, $crate::store::StoreError> {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {LINK_COLUMNS} FROM links WHERE court_id = $1 AND pacer_username = $2"
+                )))
+                .bind(court.as_str())
+                .bind(pacer.as_str())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(store_error)?
+                .map(|row| decode_link(&row))
+                .transpose()
+            }
+
+            async fn link_of_ecf(&self, court: &$crate::domain::CourtId, login: &$crate::domain::EcfLogin) -> Result<Option<$crate::store::LinkRecord>, $crate::store::StoreError> {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {LINK_COLUMNS} FROM links WHERE court_id = $1 AND ecf_login = $2"
+                )))
+                .bind(court.as_str())
+                .bind(login.as_str())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(store_error)?
+                .map(|row| decode_link(&row))
+                .transpose()
+            }
+
+            async fn link_of_flow(&self, flow_id: uuid::Uuid) -> Result<Option<$crate::store::LinkRecord>, $crate::store::StoreError> {
+                sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {LINK_COLUMNS} FROM links WHERE flow_id = $1")))
+                    .bind(flow_id)
+                    .fetch_optional(self.pool())
+                    .await
+                    .map_err(store_error)?
+                    .map(|row| decode_link(&row))
+                    .transpose()
+            }
+
+            async fn create_flow(&self, flow: &$crate::store::NewFlow) -> Result<(), $crate::store::StoreError> {
+                let _writer = self.write_guard().await;
+                sqlx::query(
+                    "INSERT INTO link_flows (flow_id, token_hash, court_id, pacer_username, client_code, \
+                     stage, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, 'pacer_authenticated', $6, $7)",
+                )
+                .bind(flow.id)
+                .bind(flow.token_hash.0.as_slice())
+                .bind(flow.court_id.as_str())
+                .bind(flow.pacer_username.as_str())
+                .bind(flow.client_code.as_deref())
+                .bind(time_param(flow.created_at))
+                .bind(time_param(flow.expires_at))
+                .execute(self.pool())
+                .await
+                .map_err(store_error)?;
+                Ok(())
+            }
+
+            async fn live_flow(&self, token: &$crate::domain::FlowTokenHash, now: chrono::DateTime<chrono::Utc>) -> Result<Option<$crate::store::FlowRecord>, $crate::store::StoreError> {
+                sqlx::query(
+                    "SELECT flow_id, court_id, pacer_username, stage, ecf_login, expires_at FROM link_flows \
+                     WHERE token_hash = $1 AND expires_at > $2",
+                )
+                .bind(token.0.as_slice())
+                .bind(time_param(now))
+                .fetch_optional(self.pool())
+                .await
+                .map_err(store_error)?
+                .map(|row| decode_flow(&row))
+                .transpose()
+            }
+
+            async fn record_ecf_verified(&self, flow_id: uuid::Uuid, login: &$crate::domain::EcfLogin, now: chrono::DateTime<chrono::Utc>) -> Result<bool, $crate::store::StoreError> {
+                let _writer = self.write_guard().await;
+                let updated = sqlx::query(
+                    "UPDATE link_flows SET stage = 'ecf_verified', ecf_login = $2 WHERE flow_id = $1 \
+                     AND stage IN ('pacer_authenticated', 'ecf_verified') AND expires_at > $3",
+                )
+                .bind(flow_id)
+                .bind(login.as_str())
+                .bind(time_param(now))
+                .execute(self.pool())
+                .await
+                .map_err(store_error)?
+                .rows_affected();
+                Ok(updated == 1)
+            }
+
+            async fn confirm_link(&self, flow: &$crate::store::FlowRecord, ecf_login: &$crate::domain::EcfLogin, now: chrono::DateTime<chrono::Utc>) -> Result<$crate::store::ConfirmOutcome, $crate::store::StoreError> {
+                use $crate::store::{ConfirmOutcome, Conflict, StoreError};
+                let _writer = self.write_guard().await;
+                let mut tx = self.pool().begin().await.map_err(store_error)?;
+                // Moving the flow first takes its row lock, which serialises
+                // concurrent confirms of one flow: the losers wait, then find
+                // it confirmed and match nothing.
+                let moved = sqlx::query(
+                    "UPDATE link_flows SET stage = 'confirmed', confirmed_at = $3 WHERE flow_id = $1 \
+                     AND stage = 'ecf_verified' AND ecf_login = $2 AND expires_at > $3",
+                )
+                .bind(flow.id)
+                .bind(ecf_login.as_str())
+                .bind(time_param(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?
+                .rows_affected();
+                if moved == 0 {
+                    return Ok(ConfirmOutcome::FlowChanged);
+                }
+                let existing: Vec<String> = sqlx::query_scalar(
+                    "SELECT pacer_username FROM links WHERE court_id = $1 AND (ecf_login = $2 OR pacer_username = $3)",
+                )
+                .bind(flow.court_id.as_str())
+                .bind(ecf_login.as_str())
+                .bind(flow.pacer_username.as_str())
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                if existing.iter().any(|p| p == flow.pacer_username.as_str()) {
+                    return Err(StoreError::Conflict(Conflict::PacerAccountLinked));
+                }
+                if !existing.is_empty() {
+                    return Err(StoreError::Conflict(Conflict::EcfAccountLinked));
+                }
+                // A flow racing this one past the check above is stopped by
+                // the unique constraints, which map to the same conflicts.
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO links (court_id, ecf_login, pacer_username, linked_at, flow_id) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING {LINK_COLUMNS}"
+                )))
+                .bind(flow.court_id.as_str())
+                .bind(ecf_login.as_str())
+                .bind(flow.pacer_username.as_str())
+                .bind(time_param(now))
+                .bind(flow.id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                let link = decode_link(&row)?;
+                sqlx::query(
+                    "UPDATE ecf_accounts SET password_hash = NULL, retired_at = $3 WHERE court_id = $1 AND login = $2",
+                )
+                .bind(flow.court_id.as_str())
+                .bind(ecf_login.as_str())
+                .bind(time_param(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                // The counter row stays locked until commit, so sequences are
+                // handed out in commit order; it is taken last to keep that short.
+                let sequence: i64 = sqlx::query_scalar(
+                    "UPDATE link_event_counter SET last_sequence = last_sequence + 1 RETURNING last_sequence",
+                )
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                sqlx::query(
+                    "INSERT INTO link_events (sequence, event_id, event_type, court_id, ecf_login, pacer_username, occurred_at) \
+                     VALUES ($1, $2, 'linked', $3, $4, $5, $6)",
+                )
+                .bind(sequence)
+                .bind(uuid::Uuid::new_v4())
+                .bind(link.court_id.as_str())
+                .bind(link.ecf_login.as_str())
+                .bind(link.pacer_username.as_str())
+                .bind(time_param(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                tx.commit().await.map_err(store_error)?;
+                Ok(ConfirmOutcome::Linked(link))
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;

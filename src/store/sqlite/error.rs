@@ -1,0 +1,48 @@
+//! The one place where SQLite errors become `StoreError`s. SQLite names a
+//! violated unique constraint only by its columns ("UNIQUE constraint
+//! failed: links.court_id, links.ecf_login"), so that list is what we map.
+use sqlx::error::ErrorKind;
+
+use crate::store::{Conflict, StoreError};
+
+/// Classifies a SQLite error.
+pub(super) fn store_error(error: sqlx::Error) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) => match db.kind() {
+            ErrorKind::UniqueViolation => {
+                let columns = db.message().rsplit(": ").next().unwrap_or_default();
+                match conflict_of(columns) {
+                    Some(conflict) => StoreError::Conflict(conflict),
+                    None => StoreError::Internal(error.to_string()),
+                }
+            }
+            // The only foreign key a caller can miss is the court of a new
+            // CM/ECF account; the others are checked before writing.
+            ErrorKind::ForeignKeyViolation => StoreError::UnknownCourt,
+            // SQLITE_BUSY and SQLITE_LOCKED (with their extended codes): the
+            // file is locked by another process beyond the busy timeout.
+            _ if is_busy(db.code().as_deref()) => StoreError::Unavailable(error.to_string()),
+            _ => StoreError::Internal(error.to_string()),
+        },
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            StoreError::Unavailable(error.to_string())
+        }
+        _ => StoreError::Internal(error.to_string()),
+    }
+}
+
+fn is_busy(code: Option<&str>) -> bool {
+    code.and_then(|c| c.parse::<i32>().ok())
+        .is_some_and(|c| matches!(c & 0xff, 5 | 6))
+}
+
+fn conflict_of(columns: &str) -> Option<Conflict> {
+    Some(match columns {
+        "courts.court_id" => Conflict::Court,
+        "pacer_accounts.username" => Conflict::PacerAccount,
+        "ecf_accounts.court_id, ecf_accounts.login" => Conflict::EcfAccount,
+        "links.court_id, links.ecf_login" => Conflict::EcfAccountLinked,
+        "links.court_id, links.pacer_username" => Conflict::PacerAccountLinked,
+        _ => return None,
+    })
+}

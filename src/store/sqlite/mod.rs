@@ -1,0 +1,101 @@
+//! The embedded SQLite store: zero set-up, one instance only. Writers are
+//! serialised in-process (SQLite allows one writer at a time), so concurrent
+//! confirms queue here instead of failing with "database is locked".
+mod error;
+
+use std::{str::FromStr, sync::Arc, time::Duration};
+
+use chrono::{DateTime, Utc};
+use sqlx::{
+    SqlitePool,
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+    },
+};
+use tokio::sync::{Mutex, MutexGuard};
+
+use super::{PoolSettings, StoreError, sql_store::sql_store};
+use error::store_error;
+
+/// The migrations for this backend, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// How long a connection waits on a lock held by another process (an
+/// operator's `sqlite3` shell, a backup) before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The SQLite implementation of [`super::Store`].
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    writer: Arc<Mutex<()>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url`: `sqlite:path`,
+    /// `sqlite://path` or `sqlite::memory:`.
+    pub async fn open(url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Internal(format!("invalid SQLite URL: {e}")))?
+            .create_if_missing(true)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+        let pool_options = SqlitePoolOptions::new().acquire_timeout(settings.acquire_timeout);
+        let pool = if in_memory {
+            // Each connection to :memory: is its own database: keep exactly
+            // one, forever.
+            pool_options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_with(options)
+                .await
+        } else {
+            pool_options
+                .max_connections(settings.max_connections)
+                .connect_with(
+                    options
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Full),
+                )
+                .await
+        }
+        .map_err(store_error)?;
+        Ok(Self {
+            pool,
+            writer: Arc::new(Mutex::new(())),
+        })
+    }
+
+    fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    async fn write_guard(&self) -> MutexGuard<'_, ()> {
+        self.writer.lock().await
+    }
+
+    async fn migrate_now(&self) -> Result<(), StoreError> {
+        let _writer = self.write_guard().await;
+        MIGRATOR.run(&self.pool).await.map_err(|e| match e {
+            sqlx::migrate::MigrateError::Execute(inner) => store_error(inner),
+            other => StoreError::Internal(other.to_string()),
+        })
+    }
+}
+
+/// Times are stored as microseconds since the epoch: SQLite has no time
+/// type, and integers compare correctly where text of varying precision would not.
+fn time_param(t: DateTime<Utc>) -> i64 {
+    t.timestamp_micros()
+}
+
+fn time_column(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>, StoreError> {
+    let micros: i64 = sqlx::Row::try_get(row, column).map_err(store_error)?;
+    DateTime::from_timestamp_micros(micros)
+        .ok_or_else(|| StoreError::Internal(format!("stored {column} is out of range")))
+}
+
+sql_store!(SqliteStore, SqliteRow);

@@ -1,0 +1,9 @@
+//! gRPC integration tests: the real server over a real database, compiled
+//! once per backend (`tests/api_postgres.rs`, `tests/api_sqlite.rs`).
+mod admin;
+mod flow_errors;
+mod input_validation;
+mod link_flow;
+mod platform;
+mod races;
+mod restart;

@@ -1,0 +1,466 @@
+//! One conformance suite for every `Store` implementation: each test below
+//! runs against PostgreSQL and against SQLite.
+#[allow(dead_code)]
+#[path = "support/database.rs"]
+mod database;
+#[allow(dead_code)]
+#[path = "support/postgres.rs"]
+mod postgres;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use pacer_link::domain::{
+    ClientCode, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, FlowToken, PacerUsername,
+};
+use pacer_link::store::{
+    self, Backend, ConfirmOutcome, Conflict, FlowRecord, FlowStage, NewCourt, NewEcfAccount,
+    NewFlow, NewPacerAccount, PoolSettings, Store, StoreError,
+};
+
+/// A migrated, empty store and the database behind it.
+struct Fixture {
+    store: Arc<dyn Store>,
+    db: database::TestDatabase,
+}
+
+async fn fixture(backend: Backend) -> Fixture {
+    let db = database::TestDatabase::fresh(backend).await;
+    let settings = PoolSettings {
+        max_connections: 8,
+        acquire_timeout: std::time::Duration::from_secs(5),
+    };
+    let store = store::open(&db.url, &settings).await.expect("open store");
+    store.migrate().await.expect("migrate");
+    Fixture { store, db }
+}
+
+fn court_id() -> CourtId {
+    CourtId::parse("cod").unwrap()
+}
+
+fn pacer(name: &str) -> PacerUsername {
+    PacerUsername::parse(name).unwrap()
+}
+
+fn login(name: &str) -> EcfLogin {
+    EcfLogin::parse(name).unwrap()
+}
+
+/// A court `cod`, PACER accounts `alice` and `bob`, CM/ECF accounts `coalice` and `cobob`.
+async fn seed(store: &dyn Store) {
+    store
+        .create_court(&NewCourt {
+            id: court_id(),
+            name: CourtName::parse("District of Colorado").unwrap(),
+            ecf_login_prefix: EcfLoginPrefix::parse("co").unwrap(),
+        })
+        .await
+        .unwrap();
+    for name in ["alice", "bob"] {
+        store
+            .create_pacer_account(&NewPacerAccount {
+                username: pacer(name),
+                password_hash: format!("hash-of-{name}"),
+                display_name: DisplayName::parse(name).unwrap(),
+                upgraded: true,
+            })
+            .await
+            .unwrap();
+        store
+            .create_ecf_account(&NewEcfAccount {
+                court_id: court_id(),
+                login: login(&format!("co{name}")),
+                password_hash: format!("ecf-hash-of-{name}"),
+                display_name: DisplayName::parse(name).unwrap(),
+            })
+            .await
+            .unwrap();
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    pacer_link::linking::clock::Clock::now(&pacer_link::linking::clock::SystemClock)
+}
+
+/// Starts a flow for `who` and returns its token.
+async fn start_flow(store: &dyn Store, who: &str, at: DateTime<Utc>) -> FlowToken {
+    let token = FlowToken::generate();
+    store
+        .create_flow(&NewFlow {
+            id: uuid::Uuid::new_v4(),
+            token_hash: token.hash(),
+            court_id: court_id(),
+            pacer_username: pacer(who),
+            client_code: ClientCode::default(),
+            created_at: at,
+            expires_at: at + Duration::minutes(10),
+        })
+        .await
+        .unwrap();
+    token
+}
+
+/// Starts a flow for `who` and records `ecf` as verified on it.
+async fn verified_flow(store: &dyn Store, who: &str, ecf: &str, at: DateTime<Utc>) -> FlowRecord {
+    let token = start_flow(store, who, at).await;
+    let flow = store.live_flow(&token.hash(), at).await.unwrap().unwrap();
+    assert!(
+        store
+            .record_ecf_verified(flow.id, &login(ecf), at)
+            .await
+            .unwrap()
+    );
+    store.live_flow(&token.hash(), at).await.unwrap().unwrap()
+}
+
+mod suite {
+    use super::*;
+
+    pub async fn accounts_round_trip(f: Fixture) {
+        seed(f.store.as_ref()).await;
+
+        let court = f.store.court(&court_id()).await.unwrap().unwrap();
+        let alice = f
+            .store
+            .pacer_account(&pacer("alice"))
+            .await
+            .unwrap()
+            .unwrap();
+        let ecf = f
+            .store
+            .ecf_account(&court_id(), &login("coalice"))
+            .await
+            .unwrap()
+            .unwrap();
+
+        assert_eq!(court.ecf_login_prefix.as_str(), "co");
+        assert_eq!(
+            (alice.password_hash.as_str(), alice.upgraded),
+            ("hash-of-alice", true)
+        );
+        assert_eq!(ecf.password_hash.as_deref(), Some("ecf-hash-of-alice"));
+        assert!(
+            f.store
+                .pacer_account(&pacer("carol"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    pub async fn duplicates_are_named_conflicts(f: Fixture) {
+        seed(f.store.as_ref()).await;
+        let court = f.store.court(&court_id()).await.unwrap().unwrap();
+        let alice = f
+            .store
+            .pacer_account(&pacer("alice"))
+            .await
+            .unwrap()
+            .unwrap();
+        let ecf = NewEcfAccount {
+            court_id: court_id(),
+            login: login("coalice"),
+            password_hash: "x".into(),
+            display_name: DisplayName::parse("x").unwrap(),
+        };
+
+        let court = f.store.create_court(&court).await.unwrap_err();
+        let pacer = f.store.create_pacer_account(&alice).await.unwrap_err();
+        let ecf = f.store.create_ecf_account(&ecf).await.unwrap_err();
+
+        assert!(
+            matches!(court, StoreError::Conflict(Conflict::Court)),
+            "{court:?}"
+        );
+        assert!(
+            matches!(pacer, StoreError::Conflict(Conflict::PacerAccount)),
+            "{pacer:?}"
+        );
+        assert!(
+            matches!(ecf, StoreError::Conflict(Conflict::EcfAccount)),
+            "{ecf:?}"
+        );
+    }
+
+    pub async fn an_ecf_account_needs_its_court(f: Fixture) {
+        let result = f
+            .store
+            .create_ecf_account(&NewEcfAccount {
+                court_id: CourtId::parse("zzz").unwrap(),
+                login: login("zzfiler"),
+                password_hash: "x".into(),
+                display_name: DisplayName::parse("x").unwrap(),
+            })
+            .await;
+
+        assert!(
+            matches!(result, Err(StoreError::UnknownCourt)),
+            "{result:?}"
+        );
+    }
+
+    pub async fn expired_flows_are_not_live(f: Fixture) {
+        seed(f.store.as_ref()).await;
+        let start = now();
+        let token = start_flow(f.store.as_ref(), "alice", start).await;
+
+        let before = f
+            .store
+            .live_flow(
+                &token.hash(),
+                start + Duration::minutes(10) - Duration::microseconds(1),
+            )
+            .await
+            .unwrap();
+        let at_expiry = f
+            .store
+            .live_flow(&token.hash(), start + Duration::minutes(10))
+            .await
+            .unwrap();
+
+        assert_eq!(before.unwrap().stage, FlowStage::PacerAuthenticated);
+        assert!(at_expiry.is_none());
+    }
+
+    pub async fn ecf_verification_is_recorded_only_on_open_flows(f: Fixture) {
+        seed(f.store.as_ref()).await;
+        let start = now();
+        let flow = verified_flow(f.store.as_ref(), "alice", "coalice", start).await;
+
+        let expired = f
+            .store
+            .record_ecf_verified(flow.id, &login("cobob"), start + Duration::hours(1))
+            .await
+            .unwrap();
+        let unknown = f
+            .store
+            .record_ecf_verified(uuid::Uuid::new_v4(), &login("cobob"), start)
+            .await
+            .unwrap();
+
+        assert_eq!(flow.stage, FlowStage::EcfVerified(login("coalice")));
+        assert!(!expired);
+        assert!(!unknown);
+    }
+
+    pub async fn confirm_links_retires_the_password_and_appends_one_event(f: Fixture) {
+        seed(f.store.as_ref()).await;
+        let at = now();
+        let flow = verified_flow(f.store.as_ref(), "alice", "coalice", at).await;
+
+        let outcome = f
+            .store
+            .confirm_link(&flow, &login("coalice"), at)
+            .await
+            .unwrap();
+
+        let ConfirmOutcome::Linked(link) = outcome else {
+            panic!("not linked: {outcome:?}")
+        };
+        assert_eq!(link.linked_at, at);
+        assert_eq!(
+            f.store.link_of_flow(flow.id).await.unwrap(),
+            Some(link.clone())
+        );
+        assert_eq!(
+            f.store
+                .link_of_pacer(&court_id(), &pacer("alice"))
+                .await
+                .unwrap(),
+            Some(link.clone())
+        );
+        assert_eq!(
+            f.store
+                .link_of_ecf(&court_id(), &login("coalice"))
+                .await
+                .unwrap(),
+            Some(link)
+        );
+        let ecf = f
+            .store
+            .ecf_account(&court_id(), &login("coalice"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(ecf.password_hash.is_none());
+        assert_eq!(f.db.scalar("SELECT count(*) FROM link_events").await, 1);
+        assert_eq!(
+            f.db.scalar("SELECT max(sequence) FROM link_events").await,
+            1
+        );
+    }
+
+    pub async fn confirming_a_flow_that_moved_reports_flow_changed(f: Fixture) {
+        seed(f.store.as_ref()).await;
+        let at = now();
+        let flow = verified_flow(f.store.as_ref(), "alice", "coalice", at).await;
+
+        let other_login = f
+            .store
+            .confirm_link(&flow, &login("cobob"), at)
+            .await
+            .unwrap();
+        let expired = f
+            .store
+            .confirm_link(&flow, &login("coalice"), at + Duration::hours(1))
+            .await
+            .unwrap();
+        f.store
+            .confirm_link(&flow, &login("coalice"), at)
+            .await
+            .unwrap();
+        let again = f
+            .store
+            .confirm_link(&flow, &login("coalice"), at)
+            .await
+            .unwrap();
+
+        assert_eq!(other_login, ConfirmOutcome::FlowChanged);
+        assert_eq!(expired, ConfirmOutcome::FlowChanged);
+        assert_eq!(again, ConfirmOutcome::FlowChanged);
+        assert_eq!(f.db.scalar("SELECT count(*) FROM links").await, 1);
+    }
+
+    pub async fn a_losing_confirm_names_the_linked_side_and_writes_nothing(f: Fixture) {
+        seed(f.store.as_ref()).await;
+        let at = now();
+        let alice = verified_flow(f.store.as_ref(), "alice", "coalice", at).await;
+        let bob_same_ecf = verified_flow(f.store.as_ref(), "bob", "coalice", at).await;
+        let alice_other_ecf = verified_flow(f.store.as_ref(), "alice", "cobob", at).await;
+        f.store
+            .confirm_link(&alice, &login("coalice"), at)
+            .await
+            .unwrap();
+
+        let ecf_taken = f
+            .store
+            .confirm_link(&bob_same_ecf, &login("coalice"), at)
+            .await
+            .unwrap_err();
+        let pacer_taken = f
+            .store
+            .confirm_link(&alice_other_ecf, &login("cobob"), at)
+            .await
+            .unwrap_err();
+
+        assert!(
+            matches!(ecf_taken, StoreError::Conflict(Conflict::EcfAccountLinked)),
+            "{ecf_taken:?}"
+        );
+        assert!(
+            matches!(
+                pacer_taken,
+                StoreError::Conflict(Conflict::PacerAccountLinked)
+            ),
+            "{pacer_taken:?}"
+        );
+        let bob_ecf = f
+            .store
+            .ecf_account(&court_id(), &login("cobob"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(bob_ecf.password_hash.is_some());
+        assert_eq!(f.db.scalar("SELECT count(*) FROM links").await, 1);
+        assert_eq!(f.db.scalar("SELECT count(*) FROM link_events").await, 1);
+        assert_eq!(
+            f.db.scalar("SELECT count(*) FROM link_flows WHERE stage = 'confirmed'")
+                .await,
+            1
+        );
+    }
+
+    pub async fn concurrent_confirms_of_one_flow_link_once(f: Fixture) {
+        seed(f.store.as_ref()).await;
+        let at = now();
+        let flow = verified_flow(f.store.as_ref(), "alice", "coalice", at).await;
+
+        let ecf = flow_login(&flow);
+        let attempts = (0..20).map(|_| f.store.confirm_link(&flow, &ecf, at));
+        let outcomes = futures_util::future::join_all(attempts).await;
+
+        let linked = outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(ConfirmOutcome::Linked(_))))
+            .count();
+        let changed = outcomes
+            .iter()
+            .filter(|o| matches!(o, Ok(ConfirmOutcome::FlowChanged)))
+            .count();
+        assert_eq!((linked, changed), (1, 19), "{outcomes:?}");
+        assert_eq!(f.db.scalar("SELECT count(*) FROM link_events").await, 1);
+    }
+
+    pub async fn racing_flows_for_one_ecf_account_have_one_winner(f: Fixture) {
+        seed(f.store.as_ref()).await;
+        let at = now();
+        let alice = verified_flow(f.store.as_ref(), "alice", "coalice", at).await;
+        let bob = verified_flow(f.store.as_ref(), "bob", "coalice", at).await;
+
+        let ecf = login("coalice");
+        let (a, b) = tokio::join!(
+            f.store.confirm_link(&alice, &ecf, at),
+            f.store.confirm_link(&bob, &ecf, at)
+        );
+
+        let results = [a, b];
+        assert_eq!(
+            results
+                .iter()
+                .filter(|r| matches!(r, Ok(ConfirmOutcome::Linked(_))))
+                .count(),
+            1
+        );
+        assert_eq!(
+            results
+                .iter()
+                .filter(|r| matches!(r, Err(StoreError::Conflict(Conflict::EcfAccountLinked))))
+                .count(),
+            1,
+            "{results:?}"
+        );
+    }
+
+    fn flow_login(flow: &FlowRecord) -> EcfLogin {
+        match &flow.stage {
+            FlowStage::EcfVerified(login) => login.clone(),
+            other => panic!("flow not verified: {other:?}"),
+        }
+    }
+}
+
+/// Expands every suite test once per backend.
+macro_rules! conformance {
+    ($($test:ident),* $(,)?) => {
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::suite::$test(super::fixture(super::Backend::Postgres).await).await;
+                }
+            )*
+        }
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::suite::$test(super::fixture(super::Backend::Sqlite).await).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    accounts_round_trip,
+    duplicates_are_named_conflicts,
+    an_ecf_account_needs_its_court,
+    expired_flows_are_not_live,
+    ecf_verification_is_recorded_only_on_open_flows,
+    confirm_links_retires_the_password_and_appends_one_event,
+    confirming_a_flow_that_moved_reports_flow_changed,
+    a_losing_confirm_names_the_linked_side_and_writes_nothing,
+    concurrent_confirms_of_one_flow_link_once,
+    racing_flows_for_one_ecf_account_have_one_winner,
+);
