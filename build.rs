@@ -6,6 +6,8 @@ use std::{env, path::PathBuf};
 const PROTOS: &[&str] = &[
     "proto/court/identity/v1/account_link.proto",
     "proto/court/identity/v1/account_admin.proto",
+    "proto/court/identity/v1/link_status.proto",
+    "proto/court/identity/v1/filer_auth.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -5,6 +5,7 @@ use std::{net::SocketAddr, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::events::EventSettings;
 use crate::password::HashParams;
 use crate::store::{Backend, DEFAULT_SQLITE_URL, PoolSettings};
 
@@ -68,6 +69,13 @@ pub struct ServeArgs {
     /// Most password hashes computed at once; 0 means one per CPU core.
     #[arg(long, env = "PACER_LINK_HASH_CONCURRENCY", default_value_t = 0)]
     pub hash_concurrency: usize,
+    /// How often the event outbox is read without a wake-up, in milliseconds.
+    #[arg(long, env = "PACER_LINK_EVENT_POLL_MS", default_value_t = 1000)]
+    pub event_poll_ms: u64,
+    /// Events buffered per WatchLinkEvents stream before a consumer that
+    /// cannot keep up is ended (it resumes from its cursor).
+    #[arg(long, env = "PACER_LINK_EVENT_STREAM_BUFFER", default_value_t = 1024)]
+    pub event_stream_buffer: usize,
     /// The database.
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -94,6 +102,8 @@ pub struct Settings {
     pub hash_concurrency: usize,
     /// The admin bearer token; `None` refuses every admin call.
     pub admin_token: Option<String>,
+    /// Event stream settings.
+    pub events: EventSettings,
 }
 
 impl std::fmt::Debug for Settings {
@@ -164,6 +174,11 @@ impl ServeArgs {
                 self.hash_concurrency
             },
             admin_token,
+            events: EventSettings {
+                poll_interval: Duration::from_millis(self.event_poll_ms.clamp(10, 60_000)),
+                listen: true,
+                stream_buffer: self.event_stream_buffer.clamp(16, 1 << 20),
+            },
         })
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod config;
 pub mod domain;
+pub mod events;
 mod grpc;
 pub mod linking;
 pub mod password;

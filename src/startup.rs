@@ -8,18 +8,25 @@ use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
 use crate::config::Settings;
-use crate::grpc::{AccountAdminApi, AccountLinkApi, AdminAuth};
-use crate::linking::{AdminService, LinkService, clock::Clock, clock::SystemClock, demo};
+use crate::events::EventHub;
+use crate::grpc::{AccountAdminApi, AccountLinkApi, AdminAuth, FilerAuthApi, LinkStatusApi};
+use crate::linking::{
+    AdminService, LinkService, StatusService, clock::Clock, clock::SystemClock, demo,
+};
 use crate::password::PasswordHasher;
 use crate::proto::{
     FILE_DESCRIPTOR_SET, account_admin_service_server::AccountAdminServiceServer,
     account_link_service_server::AccountLinkServiceServer,
+    filer_auth_service_server::FilerAuthServiceServer,
+    link_status_service_server::LinkStatusServiceServer,
 };
 use crate::store::{self, Backend, Store, StoreError};
 
-const SERVICE_NAMES: [&str; 2] = [
+const SERVICE_NAMES: [&str; 4] = [
     "court.identity.v1.AccountLinkService",
     "court.identity.v1.AccountAdminService",
+    "court.identity.v1.LinkStatusService",
+    "court.identity.v1.FilerAuthService",
 ];
 
 /// A built, bound service ready to run.
@@ -29,6 +36,10 @@ pub struct Application {
     links: LinkService,
     admin: AdminService,
     admin_auth: AdminAuth,
+    status: StatusService,
+    hub: Arc<EventHub>,
+    stream_buffer: usize,
+    stop_streams: tokio::sync::watch::Sender<bool>,
 }
 
 impl Application {
@@ -53,8 +64,16 @@ impl Application {
             migrate_with_backoff(store.as_ref()).await?;
         }
         let hasher = PasswordHasher::new(settings.hash_params, settings.hash_concurrency)?;
-        let links = LinkService::new(store.clone(), hasher.clone(), clock, settings.flow_ttl);
-        let admin = AdminService::new(store.clone(), hasher);
+        let links = LinkService::new(
+            store.clone(),
+            hasher.clone(),
+            clock.clone(),
+            settings.flow_ttl,
+        );
+        let admin = AdminService::new(store.clone(), hasher.clone(), clock);
+        let status = StatusService::new(store.clone(), hasher);
+        let (stop_streams, streams_stopped) = tokio::sync::watch::channel(false);
+        let hub = EventHub::start(store.clone(), &settings.events, streams_stopped);
         if settings.demo {
             demo::load(&admin).await?;
             tracing::info!("demo data loaded");
@@ -69,6 +88,10 @@ impl Application {
             links,
             admin,
             admin_auth: AdminAuth::new(settings.admin_token.as_deref()),
+            status,
+            hub,
+            stream_buffer: settings.events.stream_buffer,
+            stop_streams,
         })
     }
 
@@ -92,6 +115,13 @@ impl Application {
         let reflection_v1alpha = reflection().build_v1alpha()?;
         tracing::info!(addr = %self.local_addr(), "serving gRPC");
         let incoming = TcpListenerStream::new(self.listener);
+        let stop_streams = self.stop_streams;
+        // Event streams never end on their own; tell them to, so the
+        // graceful shutdown below can finish.
+        let shutdown = async move {
+            shutdown.await;
+            let _ = stop_streams.send(true);
+        };
         Server::builder()
             // One span per call, named by its path; headers (which may carry
             // the admin token) are never recorded.
@@ -104,6 +134,12 @@ impl Application {
                 AccountAdminApi(self.admin),
                 self.admin_auth,
             ))
+            .add_service(LinkStatusServiceServer::new(LinkStatusApi {
+                status: self.status.clone(),
+                hub: self.hub,
+                stream_buffer: self.stream_buffer,
+            }))
+            .add_service(FilerAuthServiceServer::new(FilerAuthApi(self.status)))
             .serve_with_incoming_shutdown(incoming, shutdown)
             .await?;
         self.store.close().await;

@@ -101,3 +101,19 @@ impl ClientCode {
         self.0.as_deref()
     }
 }
+
+/// Why an operator removed a link, for the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnlinkReason(String);
+
+impl UnlinkReason {
+    /// Parses: 1 to 500 characters, trimmed, no control characters.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        text::human(raw, 500).map(Self)
+    }
+
+    /// The reason as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}

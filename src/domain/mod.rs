@@ -6,7 +6,7 @@ mod flow_token;
 mod password;
 mod text;
 
-pub use account::{ClientCode, DisplayName, EcfLogin, PacerUsername};
+pub use account::{ClientCode, DisplayName, EcfLogin, PacerUsername, UnlinkReason};
 pub use court::{CourtId, CourtName, EcfLoginPrefix};
 pub use flow_token::{FlowToken, FlowTokenHash};
 pub use password::{NewPassword, Password};

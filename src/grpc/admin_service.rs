@@ -1,6 +1,7 @@
 //! `AccountAdminService`: operator calls, behind [`super::admin_auth::AdminAuth`].
 use tonic::{Request, Response, Status};
 
+use super::convert::timestamp;
 use crate::linking::AdminService;
 use crate::proto::{self, account_admin_service_server::AccountAdminService};
 
@@ -47,5 +48,27 @@ impl AccountAdminService for AccountAdminApi {
             court_id: account.court_id.as_str().to_owned(),
             login: account.login.as_str().to_owned(),
         }))
+    }
+
+    async fn unlink(
+        &self,
+        request: Request<proto::UnlinkRequest>,
+    ) -> Result<Response<proto::UnlinkResponse>, Status> {
+        let unlinked = self.0.unlink(request.into_inner().try_into()?).await?;
+        Ok(Response::new(proto::UnlinkResponse {
+            link: Some(unlinked.link.into()),
+            event_sequence: unlinked.sequence.max(0) as u64,
+            unlinked_at: Some(timestamp(unlinked.unlinked_at)),
+        }))
+    }
+
+    async fn reset_ecf_password(
+        &self,
+        request: Request<proto::ResetEcfPasswordRequest>,
+    ) -> Result<Response<proto::ResetEcfPasswordResponse>, Status> {
+        self.0
+            .reset_ecf_password(request.into_inner().try_into()?)
+            .await?;
+        Ok(Response::new(proto::ResetEcfPasswordResponse {}))
     }
 }

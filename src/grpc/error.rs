@@ -1,5 +1,7 @@
 //! The one mapping from `LinkError` to `tonic::Status`: a code, a fixed
 //! message, and a `google.rpc.ErrorInfo` whose reason clients switch on.
+use std::collections::HashMap;
+
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, FieldViolation, StatusExt};
 
@@ -12,7 +14,29 @@ pub const ERROR_DOMAIN: &str = "pacer-link";
 impl From<LinkError> for Status {
     fn from(error: LinkError) -> Self {
         let mut violations = Vec::new();
-        let (code, reason, message): (Code, &str, String) = match &error {
+        let mut metadata = HashMap::new();
+        let error = match error {
+            LinkError::InBatch { index, error } => {
+                metadata.insert("index".to_owned(), index.to_string());
+                *error
+            }
+            other => other,
+        };
+        let (code, reason, message) = describe(&error, &mut violations);
+        let mut details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata);
+        if !violations.is_empty() {
+            details.set_bad_request(violations);
+        }
+        Status::with_error_details(code, message, details)
+    }
+}
+
+/// The code, reason and message of one error; field violations go to `violations`.
+fn describe(
+    error: &LinkError,
+    violations: &mut Vec<FieldViolation>,
+) -> (Code, &'static str, String) {
+    match error {
             LinkError::InvalidArgument(bad) => {
                 violations.extend(
                     bad.iter()
@@ -105,12 +129,30 @@ impl From<LinkError> for Status {
                 tracing::error!(error = %why, "internal error");
                 (Code::Internal, "INTERNAL", "internal error".into())
             }
-        };
-        let mut details =
-            ErrorDetails::with_error_info(reason, ERROR_DOMAIN, std::collections::HashMap::new());
-        if !violations.is_empty() {
-            details.set_bad_request(violations);
-        }
-        Status::with_error_details(code, message, details)
+            LinkError::AccountNotFound => (Code::NotFound, "ACCOUNT_NOT_FOUND", "no such account".into()),
+            LinkError::EcfAccountNotLinked => (
+                Code::FailedPrecondition,
+                "ECF_ACCOUNT_NOT_LINKED",
+                "this CM/ECF account is not linked".into(),
+            ),
+            LinkError::PacerAccountNotLinked => (
+                Code::FailedPrecondition,
+                "PACER_ACCOUNT_NOT_LINKED",
+                "this PACER account has no filing privileges in this court; if you use CM/ECF \
+                 for PACER only, no action is necessary"
+                    .into(),
+            ),
+            LinkError::EventStreamLagging => (
+                Code::Aborted,
+                "EVENT_STREAM_LAGGING",
+                "the consumer fell too far behind; resume with after_sequence set to the last sequence received".into(),
+            ),
+            LinkError::ShuttingDown => (
+                Code::Unavailable,
+                "SERVER_SHUTTING_DOWN",
+                "the server is shutting down; resume from the last sequence received".into(),
+            ),
+            // Unwrapped by the caller; describe the inner error all the same.
+            LinkError::InBatch { error, .. } => describe(error, violations),
     }
 }

@@ -1,21 +1,29 @@
 //! Operator administration: courts and accounts.
 use std::sync::Arc;
 
-use super::{CreateCourt, CreateEcfAccount, CreatePacerAccount, LinkError};
+use super::{
+    CreateCourt, CreateEcfAccount, CreatePacerAccount, LinkError, ResetEcfPassword, Unlink,
+    Unlinked, clock::Clock,
+};
 use crate::password::PasswordHasher;
-use crate::store::{NewCourt, NewEcfAccount, NewPacerAccount, Store};
+use crate::store::{NewCourt, NewEcfAccount, NewPacerAccount, ResetOutcome, Store, UnlinkOutcome};
 
 /// Creates courts and accounts; passwords are hashed before they reach the store.
 #[derive(Clone)]
 pub struct AdminService {
     store: Arc<dyn Store>,
     hasher: PasswordHasher,
+    clock: Arc<dyn Clock>,
 }
 
 impl AdminService {
     /// An admin service over `store`.
-    pub fn new(store: Arc<dyn Store>, hasher: PasswordHasher) -> Self {
-        Self { store, hasher }
+    pub fn new(store: Arc<dyn Store>, hasher: PasswordHasher, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store,
+            hasher,
+            clock,
+        }
     }
 
     /// Registers a court.
@@ -77,6 +85,65 @@ impl AdminService {
             "CM/ECF account created"
         );
         Ok(account)
+    }
+
+    /// Removes a link, for the record and with an `UNLINKED` event.
+    pub async fn unlink(&self, cmd: Unlink) -> Result<Unlinked, LinkError> {
+        self.store
+            .court(&cmd.court_id)
+            .await?
+            .ok_or(LinkError::UnknownCourt)?;
+        self.store
+            .ecf_account(&cmd.court_id, &cmd.ecf_login)
+            .await?
+            .ok_or(LinkError::AccountNotFound)?;
+        let now = self.clock.now();
+        match self
+            .store
+            .unlink(&cmd.court_id, &cmd.ecf_login, cmd.reason.as_str(), now)
+            .await?
+        {
+            UnlinkOutcome::Unlinked { link, sequence } => {
+                tracing::info!(
+                    court_id = link.court_id.as_str(),
+                    ecf_login = link.ecf_login.as_str(),
+                    pacer_username = link.pacer_username.as_str(),
+                    sequence,
+                    "accounts unlinked"
+                );
+                Ok(Unlinked {
+                    link,
+                    sequence,
+                    unlinked_at: now,
+                })
+            }
+            UnlinkOutcome::NotLinked => Err(LinkError::EcfAccountNotLinked),
+        }
+    }
+
+    /// Gives an unlinked CM/ECF account a new password, so the filer can link again.
+    pub async fn reset_ecf_password(&self, cmd: ResetEcfPassword) -> Result<(), LinkError> {
+        self.store
+            .court(&cmd.court_id)
+            .await?
+            .ok_or(LinkError::UnknownCourt)?;
+        let hash = self.hasher.hash(cmd.new_password.password()).await?;
+        match self
+            .store
+            .reset_ecf_password(&cmd.court_id, &cmd.ecf_login, &hash)
+            .await?
+        {
+            ResetOutcome::Reset => {
+                tracing::info!(
+                    court_id = cmd.court_id.as_str(),
+                    ecf_login = cmd.ecf_login.as_str(),
+                    "CM/ECF password reset"
+                );
+                Ok(())
+            }
+            ResetOutcome::Linked => Err(LinkError::EcfAccountAlreadyLinked),
+            ResetOutcome::NotFound => Err(LinkError::AccountNotFound),
+        }
     }
 
     /// The store, for the demo loader's existence checks.

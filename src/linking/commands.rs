@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     ClientCode, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, FlowToken, NewPassword,
-    PacerUsername, Password,
+    PacerUsername, Password, UnlinkReason,
 };
 use crate::store::{EcfAccountRecord, PacerAccountRecord};
 
@@ -130,4 +130,88 @@ pub struct CreateEcfAccount {
     pub password: NewPassword,
     /// The filer's name.
     pub display_name: DisplayName,
+}
+
+/// The account a status lookup is about.
+#[derive(Debug, Clone)]
+pub enum StatusSubject {
+    /// A CM/ECF login in the court.
+    Ecf(EcfLogin),
+    /// A PACER username's link in the court.
+    Pacer(PacerUsername),
+}
+
+/// One status lookup.
+#[derive(Debug, Clone)]
+pub struct StatusQuery {
+    /// The court.
+    pub court_id: CourtId,
+    /// The account.
+    pub subject: StatusSubject,
+}
+
+/// Whether an account is linked, and to what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkStatusView {
+    /// The court.
+    pub court_id: CourtId,
+    /// The CM/ECF side, if known.
+    pub ecf_login: Option<EcfLogin>,
+    /// The PACER side, if known.
+    pub pacer_username: Option<PacerUsername>,
+    /// When linked, if linked.
+    pub linked_at: Option<DateTime<Utc>>,
+}
+
+/// A CM/ECF sign-in with PACER credentials.
+#[derive(Debug)]
+pub struct AuthenticateFiler {
+    /// The court.
+    pub court_id: CourtId,
+    /// The PACER username.
+    pub username: PacerUsername,
+    /// The PACER password.
+    pub password: Password,
+}
+
+/// Who signed in to CM/ECF.
+#[derive(Debug)]
+pub struct FilerIdentity {
+    /// The linked filer account.
+    pub ecf_account: EcfAccountView,
+    /// The PACER account that proved itself.
+    pub pacer_username: PacerUsername,
+}
+
+/// Admin: a link to remove.
+#[derive(Debug)]
+pub struct Unlink {
+    /// The court.
+    pub court_id: CourtId,
+    /// The linked CM/ECF login.
+    pub ecf_login: EcfLogin,
+    /// Why.
+    pub reason: UnlinkReason,
+}
+
+/// A removed link.
+#[derive(Debug)]
+pub struct Unlinked {
+    /// The link as it stood.
+    pub link: crate::store::LinkRecord,
+    /// The `UNLINKED` event's sequence.
+    pub sequence: i64,
+    /// When.
+    pub unlinked_at: DateTime<Utc>,
+}
+
+/// Admin: a new password for an unlinked CM/ECF account.
+#[derive(Debug)]
+pub struct ResetEcfPassword {
+    /// The court.
+    pub court_id: CourtId,
+    /// The CM/ECF login.
+    pub ecf_login: EcfLogin,
+    /// The new password.
+    pub new_password: NewPassword,
 }

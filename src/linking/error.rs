@@ -40,6 +40,29 @@ pub enum LinkError {
         /// What the caller must do first.
         expected: &'static str,
     },
+    /// The account asked about does not exist.
+    #[error("account not found")]
+    AccountNotFound,
+    /// The CM/ECF account has no link to remove.
+    #[error("CM/ECF account not linked")]
+    EcfAccountNotLinked,
+    /// The PACER account has no link in this court: a PACER-only user.
+    #[error("PACER account not linked")]
+    PacerAccountNotLinked,
+    /// One lookup of a batch failed; `index` is its position.
+    #[error("request {index} failed: {error}")]
+    InBatch {
+        /// Position of the failing request.
+        index: usize,
+        /// What went wrong with it.
+        error: Box<LinkError>,
+    },
+    /// An event stream's consumer fell too far behind.
+    #[error("event stream lagging")]
+    EventStreamLagging,
+    /// The server is shutting down.
+    #[error("shutting down")]
+    ShuttingDown,
     /// An admin create refused because the thing exists.
     #[error("already exists: {0:?}")]
     AlreadyExists(Conflict),

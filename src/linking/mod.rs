@@ -5,16 +5,19 @@ mod commands;
 pub mod demo;
 mod error;
 mod flow;
+mod status;
 
 use std::sync::Arc;
 
 pub use admin::AdminService;
 pub use commands::{
-    AuthenticatePacer, CreateCourt, CreateEcfAccount, CreatePacerAccount, EcfAccountView,
-    PacerAccountView, Preview, StartedFlow, VerifyEcf,
+    AuthenticateFiler, AuthenticatePacer, CreateCourt, CreateEcfAccount, CreatePacerAccount,
+    EcfAccountView, FilerIdentity, LinkStatusView, PacerAccountView, Preview, ResetEcfPassword,
+    StartedFlow, StatusQuery, StatusSubject, Unlink, Unlinked, VerifyEcf,
 };
 pub use error::LinkError;
 use flow::AnyFlow;
+pub use status::{MAX_BATCH, StatusService};
 
 use crate::domain::{FlowToken, PacerUsername};
 use crate::password::PasswordHasher;

@@ -14,8 +14,9 @@ use uuid::Uuid;
 
 use crate::domain::{CourtId, EcfLogin, FlowTokenHash, PacerUsername};
 pub use records::{
-    CourtRecord, EcfAccountRecord, FlowRecord, FlowStage, LinkRecord, NewCourt, NewEcfAccount,
-    NewFlow, NewPacerAccount, PacerAccountRecord,
+    CourtRecord, EcfAccountRecord, FlowRecord, FlowStage, LinkEventKind, LinkEventRecord,
+    LinkRecord, NewCourt, NewEcfAccount, NewFlow, NewPacerAccount, PacerAccountRecord,
+    ResetOutcome, UnlinkOutcome,
 };
 
 /// How a store's pool connects and how long a caller may wait for a connection.
@@ -171,6 +172,39 @@ pub trait Store: Send + Sync + 'static {
         login: &EcfLogin,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
+
+    /// In one transaction: removes the CM/ECF account's link, keeps its
+    /// password retired, records the reason and appends an `UNLINKED` event.
+    async fn unlink(
+        &self,
+        court: &CourtId,
+        login: &EcfLogin,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<UnlinkOutcome, StoreError>;
+
+    /// Sets a new password hash on an unlinked CM/ECF account.
+    async fn reset_ecf_password(
+        &self,
+        court: &CourtId,
+        login: &EcfLogin,
+        password_hash: &str,
+    ) -> Result<ResetOutcome, StoreError>;
+
+    /// Up to `limit` committed events with a sequence above `after`, in order.
+    async fn events_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<LinkEventRecord>, StoreError>;
+
+    /// The highest committed event sequence (0 when there is none).
+    async fn last_event_sequence(&self) -> Result<i64, StoreError>;
+
+    /// Wakes `wake` whenever an event may have committed (through any
+    /// replica, for PostgreSQL), until the connection fails. Wake-ups may be
+    /// coalesced or lost; readers also poll, so a lost one only delays.
+    async fn listen_for_events(&self, wake: &tokio::sync::Notify) -> Result<(), StoreError>;
 
     /// In one transaction: moves the flow from verified (with this CM/ECF
     /// login) to confirmed, inserts the link, retires the CM/ECF password and

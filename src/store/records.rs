@@ -120,3 +120,75 @@ pub struct FlowRecord {
     /// When its token stops working.
     pub expires_at: DateTime<Utc>,
 }
+
+/// What happened to a link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkEventKind {
+    /// A link was confirmed.
+    Linked,
+    /// A link was removed.
+    Unlinked,
+}
+
+impl LinkEventKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Linked => "linked",
+            Self::Unlinked => "unlinked",
+        }
+    }
+
+    /// Parses the stored name.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        match raw {
+            "linked" => Ok(Self::Linked),
+            "unlinked" => Ok(Self::Unlinked),
+            other => Err(format!("unknown event type {other:?}")),
+        }
+    }
+}
+
+/// A committed link event from the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkEventRecord {
+    /// Position in commit order, gap-free across all courts, from 1.
+    pub sequence: i64,
+    /// Unique id.
+    pub event_id: Uuid,
+    /// What happened.
+    pub kind: LinkEventKind,
+    /// The court.
+    pub court_id: CourtId,
+    /// The CM/ECF side.
+    pub ecf_login: EcfLogin,
+    /// The PACER side.
+    pub pacer_username: PacerUsername,
+    /// When it committed.
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// What `unlink` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnlinkOutcome {
+    /// The link was removed and announced by the event with this sequence.
+    Unlinked {
+        /// The link as it stood.
+        link: LinkRecord,
+        /// The `UNLINKED` event's sequence.
+        sequence: i64,
+    },
+    /// The CM/ECF account had no link.
+    NotLinked,
+}
+
+/// What `reset_ecf_password` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetOutcome {
+    /// The new password is in place.
+    Reset,
+    /// The account is linked; unlink first.
+    Linked,
+    /// No such account.
+    NotFound,
+}

@@ -90,6 +90,52 @@ macro_rules! sql_store {
             })
         }
 
+        fn decode_event(row: &$row) -> Result<$crate::store::LinkEventRecord, $crate::store::StoreError> {
+            use $crate::domain::{CourtId, EcfLogin, PacerUsername};
+            Ok($crate::store::LinkEventRecord {
+                sequence: column(row, "sequence")?,
+                event_id: column(row, "event_id")?,
+                kind: parse_column(row, "event_type", $crate::store::LinkEventKind::parse)?,
+                court_id: parse_column(row, "court_id", CourtId::parse)?,
+                ecf_login: parse_column(row, "ecf_login", EcfLogin::parse)?,
+                pacer_username: parse_column(row, "pacer_username", PacerUsername::parse)?,
+                occurred_at: time_column(row, "occurred_at")?,
+            })
+        }
+
+        /// Appends an outbox event and returns its sequence. The counter row
+        /// stays locked until commit, so sequences are handed out in commit
+        /// order without gaps; callers take it last to keep that lock short.
+        async fn append_event(
+            tx: &mut sqlx::Transaction<'_, <$row as sqlx::Row>::Database>,
+            kind: $crate::store::LinkEventKind,
+            link: &$crate::store::LinkRecord,
+            now: chrono::DateTime<chrono::Utc>,
+        ) -> Result<i64, $crate::store::StoreError> {
+            let sequence: i64 = sqlx::query_scalar(
+                "UPDATE link_event_counter SET last_sequence = last_sequence + 1 RETURNING last_sequence",
+            )
+            .fetch_one(&mut **tx)
+            .await
+            .map_err(store_error)?;
+            sqlx::query(
+                "INSERT INTO link_events (sequence, event_id, event_type, court_id, ecf_login, pacer_username, occurred_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(sequence)
+            .bind(uuid::Uuid::new_v4())
+            .bind(kind.as_str())
+            .bind(link.court_id.as_str())
+            .bind(link.ecf_login.as_str())
+            .bind(link.pacer_username.as_str())
+            .bind(time_param(now))
+            .execute(&mut **tx)
+            .await
+            .map_err(store_error)?;
+            announce_event(tx, sequence).await?;
+            Ok(sequence)
+        }
+
         const LINK_COLUMNS: &str = "court_id, ecf_login, pacer_username, linked_at";
 
         #[async_trait::async_trait]
@@ -272,6 +318,119 @@ macro_rules! sql_store {
                 Ok(updated == 1)
             }
 
+            async fn unlink(&self, court: &$crate::domain::CourtId, login: &$crate::domain::EcfLogin, reason: &str, now: chrono::DateTime<chrono::Utc>) -> Result<$crate::store::UnlinkOutcome, $crate::store::StoreError> {
+                use $crate::store::{LinkEventKind, UnlinkOutcome};
+                let _writer = self.write_guard().await;
+                let mut tx = self.pool().begin().await.map_err(store_error)?;
+                let removed = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "DELETE FROM links WHERE court_id = $1 AND ecf_login = $2 RETURNING {LINK_COLUMNS}"
+                )))
+                .bind(court.as_str())
+                .bind(login.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                let Some(removed) = removed else {
+                    return Ok(UnlinkOutcome::NotLinked);
+                };
+                let link = decode_link(&removed)?;
+                // Linking retired the password already; this keeps it so even
+                // if a reset slipped in, so the old credentials stay dead.
+                sqlx::query(
+                    "UPDATE ecf_accounts SET password_hash = NULL, retired_at = $3 WHERE court_id = $1 AND login = $2",
+                )
+                .bind(court.as_str())
+                .bind(login.as_str())
+                .bind(time_param(now))
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                let sequence = append_event(&mut tx, LinkEventKind::Unlinked, &link, now).await?;
+                sqlx::query(
+                    "INSERT INTO unlinks (unlink_id, court_id, ecf_login, pacer_username, linked_at, reason, unlinked_at, event_sequence) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(uuid::Uuid::new_v4())
+                .bind(link.court_id.as_str())
+                .bind(link.ecf_login.as_str())
+                .bind(link.pacer_username.as_str())
+                .bind(time_param(link.linked_at))
+                .bind(reason)
+                .bind(time_param(now))
+                .bind(sequence)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                tx.commit().await.map_err(store_error)?;
+                self.after_event_commit();
+                Ok(UnlinkOutcome::Unlinked { link, sequence })
+            }
+
+            async fn reset_ecf_password(&self, court: &$crate::domain::CourtId, login: &$crate::domain::EcfLogin, password_hash: &str) -> Result<$crate::store::ResetOutcome, $crate::store::StoreError> {
+                use $crate::store::ResetOutcome;
+                let _writer = self.write_guard().await;
+                let mut tx = self.pool().begin().await.map_err(store_error)?;
+                // Taking the account's row lock first serialises this with a
+                // ConfirmLink of the same account (which updates that row), so
+                // the link check below cannot miss a link committed meanwhile.
+                let found = sqlx::query("UPDATE ecf_accounts SET login = login WHERE court_id = $1 AND login = $2")
+                    .bind(court.as_str())
+                    .bind(login.as_str())
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected();
+                if found == 0 {
+                    return Ok(ResetOutcome::NotFound);
+                }
+                let links: i64 = sqlx::query_scalar("SELECT count(*) FROM links WHERE court_id = $1 AND ecf_login = $2")
+                    .bind(court.as_str())
+                    .bind(login.as_str())
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                if links > 0 {
+                    return Ok(ResetOutcome::Linked);
+                }
+                sqlx::query(
+                    "UPDATE ecf_accounts SET password_hash = $3, retired_at = NULL WHERE court_id = $1 AND login = $2",
+                )
+                .bind(court.as_str())
+                .bind(login.as_str())
+                .bind(password_hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                tx.commit().await.map_err(store_error)?;
+                Ok(ResetOutcome::Reset)
+            }
+
+            async fn events_after(&self, after: i64, limit: i64) -> Result<Vec<$crate::store::LinkEventRecord>, $crate::store::StoreError> {
+                sqlx::query(
+                    "SELECT sequence, event_id, event_type, court_id, ecf_login, pacer_username, occurred_at \
+                     FROM link_events WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+                )
+                .bind(after)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await
+                .map_err(store_error)?
+                .iter()
+                .map(decode_event)
+                .collect()
+            }
+
+            async fn last_event_sequence(&self) -> Result<i64, $crate::store::StoreError> {
+                sqlx::query_scalar("SELECT COALESCE(MAX(sequence), 0) FROM link_events")
+                    .fetch_one(self.pool())
+                    .await
+                    .map_err(store_error)
+            }
+
+            async fn listen_for_events(&self, wake: &tokio::sync::Notify) -> Result<(), $crate::store::StoreError> {
+                self.listen_now(wake).await
+            }
+
             async fn confirm_link(&self, flow: &$crate::store::FlowRecord, ecf_login: &$crate::domain::EcfLogin, now: chrono::DateTime<chrono::Utc>) -> Result<$crate::store::ConfirmOutcome, $crate::store::StoreError> {
                 use $crate::store::{ConfirmOutcome, Conflict, StoreError};
                 let _writer = self.write_guard().await;
@@ -332,28 +491,9 @@ macro_rules! sql_store {
                 .execute(&mut *tx)
                 .await
                 .map_err(store_error)?;
-                // The counter row stays locked until commit, so sequences are
-                // handed out in commit order; it is taken last to keep that short.
-                let sequence: i64 = sqlx::query_scalar(
-                    "UPDATE link_event_counter SET last_sequence = last_sequence + 1 RETURNING last_sequence",
-                )
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(store_error)?;
-                sqlx::query(
-                    "INSERT INTO link_events (sequence, event_id, event_type, court_id, ecf_login, pacer_username, occurred_at) \
-                     VALUES ($1, $2, 'linked', $3, $4, $5, $6)",
-                )
-                .bind(sequence)
-                .bind(uuid::Uuid::new_v4())
-                .bind(link.court_id.as_str())
-                .bind(link.ecf_login.as_str())
-                .bind(link.pacer_username.as_str())
-                .bind(time_param(now))
-                .execute(&mut *tx)
-                .await
-                .map_err(store_error)?;
+                append_event(&mut tx, $crate::store::LinkEventKind::Linked, &link, now).await?;
                 tx.commit().await.map_err(store_error)?;
+                self.after_event_commit();
                 Ok(ConfirmOutcome::Linked(link))
             }
         }

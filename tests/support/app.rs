@@ -74,6 +74,11 @@ pub fn test_settings(database_url: String) -> Settings {
         hash_params: HashParams::OWASP_MINIMUM,
         hash_concurrency: 2,
         admin_token: Some(ADMIN_TOKEN.to_owned()),
+        events: pacer_link::events::EventSettings {
+            poll_interval: Duration::from_millis(200),
+            listen: true,
+            stream_buffer: 1024,
+        },
     }
 }
 

@@ -5,7 +5,7 @@ mod error;
 use chrono::{DateTime, Utc};
 use sqlx::{
     PgPool,
-    postgres::{PgConnectOptions, PgPoolOptions, PgRow},
+    postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow},
 };
 
 use super::{PoolSettings, StoreError, sql_store::sql_store};
@@ -13,6 +13,9 @@ use error::store_error;
 
 /// The migrations for this backend, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The channel on which committed link events are announced to every replica.
+const EVENT_CHANNEL: &str = "pacer_link_events";
 
 /// The PostgreSQL implementation of [`super::Store`].
 #[derive(Clone)]
@@ -41,6 +44,23 @@ impl PgStore {
     /// PostgreSQL serialises writers itself, with row locks and constraints.
     async fn write_guard(&self) {}
 
+    /// NOTIFY is sent inside the transaction, so it is delivered on commit.
+    fn after_event_commit(&self) {}
+
+    async fn listen_now(&self, wake: &tokio::sync::Notify) -> Result<(), StoreError> {
+        let mut listener = PgListener::connect_with(&self.pool)
+            .await
+            .map_err(store_error)?;
+        listener.listen(EVENT_CHANNEL).await.map_err(store_error)?;
+        // Anything committed while we were not listening is picked up by
+        // the reader this wakes.
+        wake.notify_one();
+        loop {
+            listener.recv().await.map_err(store_error)?;
+            wake.notify_one();
+        }
+    }
+
     /// sqlx holds a PostgreSQL advisory lock while migrating, so replicas
     /// starting together do not race.
     async fn migrate_now(&self) -> Result<(), StoreError> {
@@ -49,6 +69,19 @@ impl PgStore {
             other => StoreError::Internal(other.to_string()),
         })
     }
+}
+
+async fn announce_event(
+    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+    sequence: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(EVENT_CHANNEL)
+        .bind(sequence.to_string())
+        .execute(&mut **tx)
+        .await
+        .map_err(store_error)?;
+    Ok(())
 }
 
 fn time_param(t: DateTime<Utc>) -> DateTime<Utc> {

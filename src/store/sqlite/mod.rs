@@ -29,6 +29,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: Arc<Mutex<()>>,
+    committed: Arc<tokio::sync::Notify>,
 }
 
 impl SqliteStore {
@@ -66,6 +67,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             writer: Arc::new(Mutex::new(())),
+            committed: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -77,6 +79,18 @@ impl SqliteStore {
         self.writer.lock().await
     }
 
+    /// One process owns the file, so the wake-up is in-process.
+    fn after_event_commit(&self) {
+        self.committed.notify_one();
+    }
+
+    async fn listen_now(&self, wake: &tokio::sync::Notify) -> Result<(), StoreError> {
+        loop {
+            self.committed.notified().await;
+            wake.notify_one();
+        }
+    }
+
     async fn migrate_now(&self) -> Result<(), StoreError> {
         let _writer = self.write_guard().await;
         MIGRATOR.run(&self.pool).await.map_err(|e| match e {
@@ -84,6 +98,14 @@ impl SqliteStore {
             other => StoreError::Internal(other.to_string()),
         })
     }
+}
+
+/// Nothing to announce inside the transaction; see `after_event_commit`.
+async fn announce_event(
+    _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    _sequence: i64,
+) -> Result<(), StoreError> {
+    Ok(())
 }
 
 /// Times are stored as microseconds since the epoch: SQLite has no time

@@ -14,6 +14,8 @@ use crate::linking::{
 use crate::proto;
 use crate::store::LinkRecord;
 
+pub mod status;
+
 /// The protobuf form of a time.
 pub fn timestamp(t: DateTime<Utc>) -> prost_types::Timestamp {
     prost_types::Timestamp {

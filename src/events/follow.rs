@@ -1,0 +1,97 @@
+//! One consumer's stream: every event after its cursor, exactly once, in order.
+use std::sync::Arc;
+
+use tokio::sync::{broadcast::error::RecvError, mpsc};
+
+use super::{EventHub, PAGE};
+use crate::domain::CourtId;
+use crate::store::{LinkEventRecord, StoreError};
+
+/// Why a stream ended.
+#[derive(Debug)]
+pub enum StreamEnd {
+    /// The consumer went away.
+    ConsumerGone,
+    /// The consumer fell too far behind the live events.
+    Lagging,
+    /// The server is shutting down.
+    ShuttingDown,
+    /// The store failed.
+    Store(StoreError),
+}
+
+/// Delivers to `out` every event with a sequence above `after` (of `court`
+/// only, if given), first from the store and then live, until the consumer
+/// goes, falls behind, or the server stops.
+///
+/// Sequences are gap-free and assigned in commit order, so the stream keeps
+/// one global cursor: a live event that is not the next one means something
+/// was broadcast before this stream subscribed, and the store fills the gap.
+pub async fn follow<T>(
+    hub: &EventHub,
+    after: i64,
+    court: Option<&CourtId>,
+    out: &mpsc::Sender<T>,
+    wrap: impl Fn(Arc<LinkEventRecord>) -> T,
+) -> StreamEnd {
+    // Subscribe before catching up, so nothing committed meanwhile is missed.
+    let mut live = hub.subscribe();
+    let mut shutdown = hub.shutdown();
+    let mut cursor = after;
+    let wrap = &wrap;
+    let deliver = move |event: Arc<LinkEventRecord>| async move {
+        if court.is_some_and(|c| *c != event.court_id) {
+            return true;
+        }
+        out.send(wrap(event)).await.is_ok()
+    };
+    if let Err(end) = catch_up(hub, &mut cursor, &deliver).await {
+        return end;
+    }
+    loop {
+        tokio::select! {
+            received = live.recv() => match received {
+                Ok(event) if event.sequence <= cursor => {}
+                Ok(event) if event.sequence == cursor + 1 => {
+                    cursor = event.sequence;
+                    if !deliver(event).await {
+                        return StreamEnd::ConsumerGone;
+                    }
+                }
+                Ok(_) => {
+                    if let Err(end) = catch_up(hub, &mut cursor, &deliver).await {
+                        return end;
+                    }
+                }
+                Err(RecvError::Lagged(_)) => return StreamEnd::Lagging,
+                Err(RecvError::Closed) => return StreamEnd::ShuttingDown,
+            },
+            _ = shutdown.changed() => return StreamEnd::ShuttingDown,
+            () = out.closed() => return StreamEnd::ConsumerGone,
+        }
+    }
+}
+
+async fn catch_up<F, Fut>(hub: &EventHub, cursor: &mut i64, deliver: &F) -> Result<(), StreamEnd>
+where
+    F: Fn(Arc<LinkEventRecord>) -> Fut,
+    Fut: Future<Output = bool>,
+{
+    loop {
+        let batch = hub
+            .store()
+            .events_after(*cursor, PAGE)
+            .await
+            .map_err(StreamEnd::Store)?;
+        let full = batch.len() as i64 == PAGE;
+        for event in batch {
+            *cursor = event.sequence;
+            if !deliver(Arc::new(event)).await {
+                return Err(StreamEnd::ConsumerGone);
+            }
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! `FilerAuthService`: CM/ECF sign-in with PACER credentials.
+use tonic::{Request, Response, Status};
+
+use crate::linking::StatusService;
+use crate::proto::{self, filer_auth_service_server::FilerAuthService};
+
+/// The gRPC face of [`StatusService::authenticate_filer`].
+pub struct FilerAuthApi(pub StatusService);
+
+#[tonic::async_trait]
+impl FilerAuthService for FilerAuthApi {
+    async fn authenticate_filer(
+        &self,
+        request: Request<proto::AuthenticateFilerRequest>,
+    ) -> Result<Response<proto::AuthenticateFilerResponse>, Status> {
+        let identity = self
+            .0
+            .authenticate_filer(request.into_inner().try_into()?)
+            .await?;
+        Ok(Response::new(proto::AuthenticateFilerResponse {
+            ecf_account: Some(identity.ecf_account.into()),
+            pacer_username: identity.pacer_username.as_str().to_owned(),
+        }))
+    }
+}

@@ -1,0 +1,71 @@
+//! `LinkStatusService`: point lookups and the event stream.
+use std::{pin::Pin, sync::Arc};
+
+use tokio::sync::mpsc;
+use tokio_stream::{Stream, wrappers::ReceiverStream};
+use tonic::{Request, Response, Status};
+
+use super::convert::status::{batch, link_event, watch};
+use crate::events::{EventHub, StreamEnd, follow};
+use crate::linking::{LinkError, StatusQuery, StatusService};
+use crate::proto::{self, link_status_service_server::LinkStatusService};
+
+/// The gRPC face of [`StatusService`] and the [`EventHub`].
+pub struct LinkStatusApi {
+    /// Lookups.
+    pub status: StatusService,
+    /// Event fan-out.
+    pub hub: Arc<EventHub>,
+    /// Capacity of each stream's outgoing buffer.
+    pub stream_buffer: usize,
+}
+
+type EventStream = Pin<Box<dyn Stream<Item = Result<proto::LinkEvent, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl LinkStatusService for LinkStatusApi {
+    async fn get_link_status(
+        &self,
+        request: Request<proto::GetLinkStatusRequest>,
+    ) -> Result<Response<proto::LinkStatus>, Status> {
+        let query = StatusQuery::try_from(request.into_inner())?;
+        Ok(Response::new(self.status.link_status(&query).await?.into()))
+    }
+
+    async fn batch_get_link_status(
+        &self,
+        request: Request<proto::BatchGetLinkStatusRequest>,
+    ) -> Result<Response<proto::BatchGetLinkStatusResponse>, Status> {
+        let queries = batch(request.into_inner())?;
+        let statuses = self.status.batch_link_status(&queries).await?;
+        Ok(Response::new(proto::BatchGetLinkStatusResponse {
+            statuses: statuses.into_iter().map(Into::into).collect(),
+        }))
+    }
+
+    type WatchLinkEventsStream = EventStream;
+
+    async fn watch_link_events(
+        &self,
+        request: Request<proto::WatchLinkEventsRequest>,
+    ) -> Result<Response<Self::WatchLinkEventsStream>, Status> {
+        let (after, court) = watch(request.get_ref())?;
+        if let Some(court) = &court {
+            // An unknown court is refused up front rather than streaming nothing forever.
+            self.status.ensure_court(court).await?;
+        }
+        let (out, events) = mpsc::channel(self.stream_buffer.max(1));
+        let hub = self.hub.clone();
+        tokio::spawn(async move {
+            let end = follow(&hub, after, court.as_ref(), &out, |e| Ok(link_event(e))).await;
+            let error = match end {
+                StreamEnd::ConsumerGone => return,
+                StreamEnd::Lagging => LinkError::EventStreamLagging,
+                StreamEnd::ShuttingDown => LinkError::ShuttingDown,
+                StreamEnd::Store(error) => error.into(),
+            };
+            let _ = out.send(Err(error.into())).await;
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(events))))
+    }
+}

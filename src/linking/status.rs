@@ -1,0 +1,128 @@
+//! Link status for other court services, and CM/ECF sign-in with PACER
+//! credentials (step 6).
+use std::sync::Arc;
+
+use super::{
+    AuthenticateFiler, FilerIdentity, LinkError, LinkStatusView, StatusQuery, StatusSubject,
+};
+use crate::domain::CourtId;
+use crate::password::PasswordHasher;
+use crate::store::Store;
+
+/// The most lookups one batch may carry.
+pub const MAX_BATCH: usize = 1000;
+
+/// Answers who is linked, and signs filers in to CM/ECF.
+#[derive(Clone)]
+pub struct StatusService {
+    store: Arc<dyn Store>,
+    hasher: PasswordHasher,
+}
+
+impl StatusService {
+    /// A status service over `store`.
+    pub fn new(store: Arc<dyn Store>, hasher: PasswordHasher) -> Self {
+        Self { store, hasher }
+    }
+
+    /// Succeeds when the court exists.
+    pub async fn ensure_court(&self, court: &CourtId) -> Result<(), LinkError> {
+        self.store
+            .court(court)
+            .await?
+            .ok_or(LinkError::UnknownCourt)?;
+        Ok(())
+    }
+
+    /// The status of one account.
+    pub async fn link_status(&self, query: &StatusQuery) -> Result<LinkStatusView, LinkError> {
+        let court = &query.court_id;
+        self.store
+            .court(court)
+            .await?
+            .ok_or(LinkError::UnknownCourt)?;
+        let (ecf_login, pacer_username, link) = match &query.subject {
+            StatusSubject::Ecf(login) => {
+                self.store
+                    .ecf_account(court, login)
+                    .await?
+                    .ok_or(LinkError::AccountNotFound)?;
+                let link = self.store.link_of_ecf(court, login).await?;
+                let pacer = link.as_ref().map(|l| l.pacer_username.clone());
+                (Some(login.clone()), pacer, link)
+            }
+            StatusSubject::Pacer(username) => {
+                self.store
+                    .pacer_account(username)
+                    .await?
+                    .ok_or(LinkError::AccountNotFound)?;
+                let link = self.store.link_of_pacer(court, username).await?;
+                let ecf = link.as_ref().map(|l| l.ecf_login.clone());
+                (ecf, Some(username.clone()), link)
+            }
+        };
+        Ok(LinkStatusView {
+            court_id: court.clone(),
+            ecf_login,
+            pacer_username,
+            linked_at: link.map(|l| l.linked_at),
+        })
+    }
+
+    /// Many statuses, in request order; the first failure fails the batch
+    /// and names its position.
+    pub async fn batch_link_status(
+        &self,
+        queries: &[StatusQuery],
+    ) -> Result<Vec<LinkStatusView>, LinkError> {
+        let mut statuses = Vec::with_capacity(queries.len());
+        for (index, query) in queries.iter().enumerate() {
+            let status = self
+                .link_status(query)
+                .await
+                .map_err(|error| LinkError::InBatch {
+                    index,
+                    error: Box::new(error),
+                })?;
+            statuses.push(status);
+        }
+        Ok(statuses)
+    }
+
+    /// Signs a filer in to CM/ECF with PACER credentials: the filer account
+    /// linked to that PACER account in the court.
+    pub async fn authenticate_filer(
+        &self,
+        cmd: AuthenticateFiler,
+    ) -> Result<FilerIdentity, LinkError> {
+        let court = self
+            .store
+            .court(&cmd.court_id)
+            .await?
+            .ok_or(LinkError::UnknownCourt)?;
+        let account = self.store.pacer_account(&cmd.username).await?;
+        // Retired CM/ECF logins are not PACER usernames, so they land here
+        // too: checked against the dummy hash and refused alike.
+        let stored = account.as_ref().map(|a| a.password_hash.as_str());
+        let proven = self.hasher.verify(&cmd.password, stored).await?;
+        let account = account
+            .filter(|_| proven)
+            .ok_or(LinkError::InvalidCredentials)?;
+        let link = self
+            .store
+            .link_of_pacer(&court.id, &account.username)
+            .await?
+            .ok_or(LinkError::PacerAccountNotLinked)?;
+        let ecf = self
+            .store
+            .ecf_account(&court.id, &link.ecf_login)
+            .await?
+            .ok_or_else(|| {
+                LinkError::Internal("a link refers to a missing CM/ECF account".into())
+            })?;
+        Ok(FilerIdentity {
+            ecf_account: ecf.into(),
+            pacer_username: account.username,
+        })
+    }
+}
