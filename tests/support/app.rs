@@ -9,6 +9,8 @@ use pacer_link::{
     proto::{
         self, account_admin_service_client::AccountAdminServiceClient,
         account_link_service_client::AccountLinkServiceClient,
+        filer_auth_service_client::FilerAuthServiceClient,
+        link_status_service_client::LinkStatusServiceClient,
     },
     startup::Application,
     store::PoolSettings,
@@ -33,6 +35,10 @@ pub struct TestApp {
     pub link: AccountLinkServiceClient<Channel>,
     /// A client of AccountAdminService (add the token with `admin_request`).
     pub admin: AccountAdminServiceClient<Channel>,
+    /// A client of LinkStatusService.
+    pub status: LinkStatusServiceClient<Channel>,
+    /// A client of FilerAuthService.
+    pub filer: FilerAuthServiceClient<Channel>,
     /// A raw channel, for health and reflection clients.
     pub channel: Channel,
     stop: Option<oneshot::Sender<()>>,
@@ -118,6 +124,8 @@ pub async fn spawn_app_on(db: Arc<TestDatabase>, adjust: impl FnOnce(&mut Settin
         clock,
         link: AccountLinkServiceClient::new(channel.clone()),
         admin: AccountAdminServiceClient::new(channel.clone()),
+        status: LinkStatusServiceClient::new(channel.clone()),
+        filer: FilerAuthServiceClient::new(channel.clone()),
         channel,
         stop: Some(stop),
         done: Some(done),
@@ -219,6 +227,66 @@ impl TestApp {
             }))
             .await
             .expect("create CM/ECF account");
+    }
+
+    /// Follows the event stream from `after`, for `court` ("" for all).
+    pub async fn watch(&self, after: u64, court: &str) -> tonic::Streaming<proto::LinkEvent> {
+        self.status
+            .clone()
+            .watch_link_events(proto::WatchLinkEventsRequest {
+                after_sequence: after,
+                court_id: court.into(),
+            })
+            .await
+            .expect("WatchLinkEvents")
+            .into_inner()
+    }
+
+    /// Removes the link of `login` in `cod` through the admin API.
+    pub async fn unlink(&self, login: &str) -> Result<proto::UnlinkResponse, tonic::Status> {
+        self.admin
+            .clone()
+            .unlink(admin_request(proto::UnlinkRequest {
+                court_id: "cod".into(),
+                ecf_login: login.into(),
+                reason: "filer asked to link another PACER account".into(),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Gives the CM/ECF account `login` in `cod` a new password through the admin API.
+    pub async fn reset_ecf_password(
+        &self,
+        login: &str,
+        new_password: &str,
+    ) -> Result<proto::ResetEcfPasswordResponse, tonic::Status> {
+        self.admin
+            .clone()
+            .reset_ecf_password(admin_request(proto::ResetEcfPasswordRequest {
+                court_id: "cod".into(),
+                ecf_login: login.into(),
+                new_password: new_password.into(),
+            }))
+            .await
+            .map(tonic::Response::into_inner)
+    }
+
+    /// Signs in to CM/ECF in `cod` with PACER credentials.
+    pub async fn authenticate_filer(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<proto::AuthenticateFilerResponse, tonic::Status> {
+        self.filer
+            .clone()
+            .authenticate_filer(proto::AuthenticateFilerRequest {
+                court_id: "cod".into(),
+                username: username.into(),
+                password: password.into(),
+            })
+            .await
+            .map(tonic::Response::into_inner)
     }
 
     /// Steps 2 and 3 for the demo's Humbert Humbert and ColoradoTest AttorneyTwo.

@@ -68,3 +68,65 @@ impl TestDatabase {
         }
     }
 }
+
+/// A link event written in a transaction that the test holds open, as a
+/// linking transaction on another replica would be while it commits late.
+pub struct HeldEvent {
+    commit: tokio::sync::oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+const HOLD_SQL: [&str; 2] = [
+    "UPDATE link_event_counter SET last_sequence = last_sequence + 1",
+    "INSERT INTO link_events (sequence, event_id, event_type, court_id, ecf_login, pacer_username, occurred_at) \
+     SELECT last_sequence, $1, 'linked', 'cod', 'coheld', 'held', $2 FROM link_event_counter",
+];
+
+impl HeldEvent {
+    /// Begins the transaction and writes the event; returns once it is written.
+    pub async fn begin(db: &TestDatabase) -> Self {
+        let (commit, committed) = tokio::sync::oneshot::channel::<()>();
+        let (written, is_written) = tokio::sync::oneshot::channel::<()>();
+        let url = db.url.clone();
+        let done = match db.backend {
+            Backend::Postgres => tokio::spawn(async move {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+                let mut tx = conn.begin().await.unwrap();
+                sqlx::query(HOLD_SQL[0]).execute(&mut *tx).await.unwrap();
+                sqlx::query(HOLD_SQL[1])
+                    .bind(uuid::Uuid::new_v4())
+                    .bind(chrono::Utc::now())
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                written.send(()).unwrap();
+                let _ = committed.await;
+                tx.commit().await.unwrap();
+            }),
+            Backend::Sqlite => tokio::spawn(async move {
+                use sqlx::Connection;
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                let mut tx = conn.begin_with("BEGIN IMMEDIATE").await.unwrap();
+                sqlx::query(HOLD_SQL[0]).execute(&mut *tx).await.unwrap();
+                sqlx::query(HOLD_SQL[1])
+                    .bind(uuid::Uuid::new_v4())
+                    .bind(chrono::Utc::now().timestamp_micros())
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                written.send(()).unwrap();
+                let _ = committed.await;
+                tx.commit().await.unwrap();
+            }),
+        };
+        is_written.await.unwrap();
+        Self { commit, done }
+    }
+
+    /// Commits and waits for the commit to finish.
+    pub async fn commit(self) {
+        self.commit.send(()).unwrap();
+        self.done.await.unwrap();
+    }
+}

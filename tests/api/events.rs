@@ -1,0 +1,220 @@
+//! WatchLinkEvents: history then live, exactly once, in commit order.
+use std::{collections::HashSet, time::Duration};
+
+use pacer_link::proto::{self, LinkEventType};
+use tokio_stream::StreamExt;
+
+use crate::support::{
+    TestApp, admin_request, app::spawn_app_on, assert_reason, demo, expect_err, spawn_app,
+    spawn_app_with,
+};
+
+/// The next event, or a failure after `within`.
+async fn next_event(
+    stream: &mut tonic::Streaming<proto::LinkEvent>,
+    within: Duration,
+) -> proto::LinkEvent {
+    tokio::time::timeout(within, stream.next())
+        .await
+        .expect("an event in time")
+        .expect("the stream is open")
+        .expect("an event, not an error")
+}
+
+/// Asserts nothing arrives for `quiet`.
+async fn assert_quiet(stream: &mut tonic::Streaming<proto::LinkEvent>, quiet: Duration) {
+    if let Ok(item) = tokio::time::timeout(quiet, stream.next()).await {
+        panic!("expected no event, got {item:?}");
+    }
+}
+
+async fn link_demo(app: &TestApp) {
+    let token = app.demo_flow().await;
+    app.confirm(&token).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_watcher_gets_history_then_live_events() {
+    let app = spawn_app().await;
+    link_demo(&app).await;
+    let mut stream = app.watch(0, "").await;
+
+    let linked = next_event(&mut stream, Duration::from_secs(5)).await;
+    app.unlink(demo::ECF_LOGIN).await.unwrap();
+    let unlinked = next_event(&mut stream, Duration::from_secs(5)).await;
+
+    assert_eq!(
+        (linked.sequence, linked.r#type()),
+        (1, LinkEventType::Linked)
+    );
+    assert_eq!(
+        (
+            linked.court_id.as_str(),
+            linked.ecf_login.as_str(),
+            linked.pacer_username.as_str()
+        ),
+        ("cod", "coattorneytwo", "hhumbert")
+    );
+    assert!(uuid::Uuid::parse_str(&linked.event_id).is_ok());
+    assert_eq!(
+        (unlinked.sequence, unlinked.r#type()),
+        (2, LinkEventType::Unlinked)
+    );
+    assert_ne!(linked.event_id, unlinked.event_id);
+}
+
+#[tokio::test]
+async fn resuming_from_a_cursor_skips_what_was_seen() {
+    let app = spawn_app().await;
+    link_demo(&app).await;
+    app.unlink(demo::ECF_LOGIN).await.unwrap();
+
+    let mut stream = app.watch(1, "").await;
+
+    assert_eq!(
+        next_event(&mut stream, Duration::from_secs(5))
+            .await
+            .sequence,
+        2
+    );
+    assert_quiet(&mut stream, Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn a_court_filter_delivers_only_that_courts_events() {
+    let app = spawn_app().await;
+    app.admin
+        .clone()
+        .create_court(admin_request(proto::CreateCourtRequest {
+            court_id: "ksd".into(),
+            name: "U.S. District Court, District of Kansas".into(),
+            ecf_login_prefix: "ks".into(),
+        }))
+        .await
+        .unwrap();
+    let mut kansas = app.watch(0, "ksd").await;
+    let mut colorado = app.watch(0, "cod").await;
+
+    link_demo(&app).await;
+
+    assert_eq!(
+        next_event(&mut colorado, Duration::from_secs(5))
+            .await
+            .court_id,
+        "cod"
+    );
+    assert_quiet(&mut kansas, Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn watching_an_unknown_court_is_not_found() {
+    let app = spawn_app().await;
+
+    let status = expect_err(
+        app.status
+            .clone()
+            .watch_link_events(proto::WatchLinkEventsRequest {
+                after_sequence: 0,
+                court_id: "zzz".into(),
+            })
+            .await,
+    );
+
+    assert_reason(&status, tonic::Code::NotFound, "UNKNOWN_COURT");
+}
+
+#[tokio::test]
+async fn a_resumed_watch_after_a_restart_continues_from_its_cursor() {
+    let app = spawn_app().await;
+    link_demo(&app).await;
+    let db = app.db.clone();
+    app.stop().await;
+
+    let restarted = spawn_app_on(db, |_| {}).await;
+    let mut stream = restarted.watch(1, "").await;
+    restarted.unlink(demo::ECF_LOGIN).await.unwrap();
+
+    let event = next_event(&mut stream, Duration::from_secs(5)).await;
+    assert_eq!(
+        (event.sequence, event.r#type()),
+        (2, LinkEventType::Unlinked)
+    );
+}
+
+#[tokio::test]
+async fn without_wake_ups_polling_still_delivers() {
+    let app = spawn_app_with(|s| s.events.listen = false).await;
+    let mut stream = app.watch(0, "").await;
+
+    link_demo(&app).await;
+
+    assert_eq!(
+        next_event(&mut stream, Duration::from_secs(5))
+            .await
+            .sequence,
+        1
+    );
+}
+
+/// A linking transaction held open must hold back every later event: the
+/// watcher may not pass it, and gets both, in order, once it commits.
+#[tokio::test]
+async fn a_transaction_committing_late_is_neither_skipped_nor_overtaken() {
+    let app = spawn_app().await;
+    let mut stream = app.watch(0, "").await;
+    let token = app.demo_flow().await;
+    let held = crate::support::database::HeldEvent::begin(&app.db).await;
+    let confirm = {
+        let link = app.link.clone();
+        tokio::spawn(async move {
+            let mut link = link;
+            link.confirm_link(proto::ConfirmLinkRequest { flow_token: token })
+                .await
+        })
+    };
+
+    assert_quiet(&mut stream, Duration::from_millis(800)).await;
+    held.commit().await;
+    let first = next_event(&mut stream, Duration::from_secs(10)).await;
+    let second = next_event(&mut stream, Duration::from_secs(10)).await;
+
+    assert!(confirm.await.unwrap().is_ok());
+    assert_eq!((first.sequence, first.ecf_login.as_str()), (1, "coheld"));
+    assert_eq!(
+        (second.sequence, second.ecf_login.as_str()),
+        (2, "coattorneytwo")
+    );
+    assert_quiet(&mut stream, Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
+async fn a_thousand_concurrent_links_each_reach_a_watcher_exactly_once_in_order() {
+    let app = spawn_app().await;
+    let tokens = crate::support::flows::prepared_flows(&app, 1000).await;
+    let mut stream = app.watch(0, "").await;
+
+    let confirms = tokens.into_iter().map(|token| {
+        let mut link = app.link.clone();
+        tokio::spawn(async move {
+            link.confirm_link(proto::ConfirmLinkRequest { flow_token: token })
+                .await
+        })
+    });
+    let watcher = tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while seen.len() < 1000 {
+            seen.push(next_event(&mut stream, Duration::from_secs(30)).await);
+        }
+        assert_quiet(&mut stream, Duration::from_millis(500)).await;
+        seen
+    });
+    for confirm in futures_util::future::join_all(confirms).await {
+        confirm.unwrap().expect("every confirm succeeds");
+    }
+    let seen = watcher.await.unwrap();
+
+    let sequences: Vec<u64> = seen.iter().map(|e| e.sequence).collect();
+    assert_eq!(sequences, (1..=1000).collect::<Vec<u64>>());
+    let logins: HashSet<_> = seen.iter().map(|e| e.ecf_login.clone()).collect();
+    assert_eq!(logins.len(), 1000);
+}

@@ -1,0 +1,54 @@
+//! Two replicas on one PostgreSQL database: a link confirmed through one
+//! reaches a watcher on the other, promptly, with LISTEN/NOTIFY.
+#[path = "support/mod.rs"]
+mod support;
+
+/// The backend of this binary's servers: replicas need PostgreSQL.
+const BACKEND: pacer_link::store::Backend = pacer_link::store::Backend::Postgres;
+
+use std::time::{Duration, Instant};
+
+use pacer_link::proto;
+use tokio_stream::StreamExt;
+
+use support::{app::spawn_app_on, flows::prepared_flows, spawn_app};
+
+const LINKS: usize = 40;
+
+#[tokio::test]
+async fn a_link_confirmed_on_one_replica_reaches_a_watcher_on_the_other_within_250_ms() {
+    let a = spawn_app().await;
+    // Slow polling, so only the notification can deliver within the bound.
+    let b = spawn_app_on(a.db.clone(), |s| {
+        s.events.poll_interval = Duration::from_secs(30)
+    })
+    .await;
+    let tokens = prepared_flows(&a, LINKS).await;
+    let mut stream = b.watch(0, "").await;
+
+    let mut latencies = Vec::with_capacity(LINKS);
+    for (i, token) in tokens.into_iter().enumerate() {
+        a.link
+            .clone()
+            .confirm_link(proto::ConfirmLinkRequest { flow_token: token })
+            .await
+            .unwrap();
+        let committed = Instant::now();
+        let event = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .expect("the event arrives")
+            .unwrap()
+            .unwrap();
+        latencies.push(committed.elapsed());
+        assert_eq!(event.sequence, i as u64 + 1);
+    }
+
+    latencies.sort();
+    let p99 = latencies[(latencies.len() * 99).div_ceil(100) - 1];
+    eprintln!(
+        "cross-replica delivery: p50 {:?}, p99 {:?}",
+        latencies[latencies.len() / 2],
+        p99
+    );
+    assert!(p99 < Duration::from_millis(250), "p99 {p99:?}");
+}
