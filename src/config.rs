@@ -38,7 +38,7 @@ pub struct DatabaseArgs {
     #[arg(long, env = "PACER_LINK_DB_MAX_CONNECTIONS", default_value_t = 16)]
     pub db_max_connections: u32,
     /// How long a call may wait for a database connection before failing UNAVAILABLE.
-    #[arg(long, env = "PACER_LINK_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 2000)]
+    #[arg(long, env = "PACER_LINK_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 1000)]
     pub db_acquire_timeout_ms: u64,
 }
 
@@ -76,9 +76,26 @@ pub struct ServeArgs {
     /// cannot keep up is ended (it resumes from its cursor).
     #[arg(long, env = "PACER_LINK_EVENT_STREAM_BUFFER", default_value_t = 1024)]
     pub event_stream_buffer: usize,
+    /// After SIGTERM, how long to keep serving while health reports
+    /// NOT_SERVING, so load balancers stop sending new calls first.
+    #[arg(long, env = "PACER_LINK_SHUTDOWN_DELAY_MS", default_value_t = 0)]
+    pub shutdown_delay_ms: u64,
+    /// After that, how long in-flight calls may take to finish before the
+    /// process exits anyway (keep delay + grace under the pod's grace period).
+    #[arg(long, env = "PACER_LINK_SHUTDOWN_GRACE_SECS", default_value_t = 20)]
+    pub shutdown_grace_secs: u64,
     /// The database.
     #[command(flatten)]
     pub database: DatabaseArgs,
+}
+
+/// What happens after SIGTERM.
+#[derive(Debug, Clone, Copy)]
+pub struct ShutdownSettings {
+    /// Serve on, reporting NOT_SERVING, for this long.
+    pub delay: Duration,
+    /// Then wait at most this long for in-flight calls.
+    pub grace: Duration,
 }
 
 /// Everything the service needs to start, validated.
@@ -104,6 +121,8 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// Event stream settings.
     pub events: EventSettings,
+    /// Shutdown timing.
+    pub shutdown: ShutdownSettings,
 }
 
 impl std::fmt::Debug for Settings {
@@ -126,8 +145,17 @@ const MIN_ADMIN_TOKEN_LEN: usize = 16;
 impl DatabaseArgs {
     /// The configured URL, or the embedded default; checked for a known scheme.
     pub fn url(&self) -> Result<String, String> {
-        let url = self.database_url.clone().filter(|u| !u.is_empty());
-        let url = url.unwrap_or_else(|| DEFAULT_SQLITE_URL.to_owned());
+        let from_file = secret_file("DATABASE_URL")?;
+        let url = match (
+            self.database_url.clone().filter(|u| !u.is_empty()),
+            from_file,
+        ) {
+            (Some(_), Some(_)) => {
+                return Err("set DATABASE_URL or DATABASE_URL_FILE, not both".into());
+            }
+            (Some(url), None) | (None, Some(url)) => url,
+            (None, None) => DEFAULT_SQLITE_URL.to_owned(),
+        };
         Backend::of(&url)?;
         Ok(url)
     }
@@ -147,6 +175,15 @@ impl ServeArgs {
         let hash_params =
             HashParams::new(self.argon2_m_cost, self.argon2_t_cost, self.argon2_p_cost)
                 .map_err(|e| format!("PACER_LINK_ARGON2_*: {e}"))?;
+        if self.shutdown_grace_secs == 0
+            || self.shutdown_delay_ms / 1000 + self.shutdown_grace_secs > 28
+        {
+            return Err(
+                "PACER_LINK_SHUTDOWN_DELAY_MS + PACER_LINK_SHUTDOWN_GRACE_SECS must be between 1 and 28 seconds \
+                 (under Kubernetes' 30 s default grace period)"
+                    .into(),
+            );
+        }
         if self.flow_ttl_secs == 0 || self.flow_ttl_secs > 3600 {
             return Err("PACER_LINK_FLOW_TTL_SECS must be between 1 and 3600".into());
         }
@@ -174,6 +211,10 @@ impl ServeArgs {
                 self.hash_concurrency
             },
             admin_token,
+            shutdown: ShutdownSettings {
+                delay: Duration::from_millis(self.shutdown_delay_ms),
+                grace: Duration::from_secs(self.shutdown_grace_secs),
+            },
             events: EventSettings {
                 poll_interval: Duration::from_millis(self.event_poll_ms.clamp(10, 60_000)),
                 listen: true,
@@ -181,4 +222,35 @@ impl ServeArgs {
             },
         })
     }
+}
+
+/// A secret from `NAME` or from the file named by `NAME_FILE` (a mounted
+/// Kubernetes Secret); a trailing newline in the file is ignored. Setting
+/// both is an error, so a stale variable cannot silently win.
+pub fn secret_from_env(name: &str) -> Result<Option<String>, String> {
+    let direct = std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (direct, secret_file(name)?) {
+        (Some(_), Some(_)) => Err(format!("set {name} or {name}_FILE, not both")),
+        (value, None) | (None, value) => Ok(value),
+    }
+}
+
+fn secret_file(name: &str) -> Result<Option<String>, String> {
+    let Some(path) = std::env::var_os(format!("{name}_FILE")).filter(|p| !p.is_empty()) else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "{name}_FILE: cannot read {}: {e}",
+            std::path::Path::new(&path).display()
+        )
+    })?;
+    let value = text.trim_end_matches(['\n', '\r']).to_owned();
+    if value.is_empty() {
+        return Err(format!(
+            "{name}_FILE: {} is empty",
+            std::path::Path::new(&path).display()
+        ));
+    }
+    Ok(Some(value))
 }

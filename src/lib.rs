@@ -6,6 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod events;
 mod grpc;
+pub mod health;
 pub mod linking;
 pub mod password;
 pub mod proto;

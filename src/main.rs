@@ -1,5 +1,5 @@
 use clap::Parser;
-use pacer_link::config::{ADMIN_TOKEN_ENV, Cli, Command};
+use pacer_link::config::{ADMIN_TOKEN_ENV, Cli, Command, secret_from_env};
 use pacer_link::startup::Application;
 
 #[tokio::main]
@@ -8,8 +8,8 @@ async fn main() -> anyhow::Result<()> {
     pacer_link::telemetry::init();
     match cli.command {
         Command::Serve(args) => {
-            let settings = args
-                .settings(std::env::var(ADMIN_TOKEN_ENV).ok())
+            let settings = secret_from_env(ADMIN_TOKEN_ENV)
+                .and_then(|token| args.settings(token))
                 .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
             Application::build(settings)
                 .await?

@@ -7,9 +7,10 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
-use crate::config::Settings;
+use crate::config::{Settings, ShutdownSettings};
 use crate::events::EventHub;
 use crate::grpc::{AccountAdminApi, AccountLinkApi, AdminAuth, FilerAuthApi, LinkStatusApi};
+use crate::health::{self, LIVENESS};
 use crate::linking::{
     AdminService, LinkService, StatusService, clock::Clock, clock::SystemClock, demo,
 };
@@ -22,13 +23,6 @@ use crate::proto::{
 };
 use crate::store::{self, Backend, Store, StoreError};
 
-const SERVICE_NAMES: [&str; 4] = [
-    "court.identity.v1.AccountLinkService",
-    "court.identity.v1.AccountAdminService",
-    "court.identity.v1.LinkStatusService",
-    "court.identity.v1.FilerAuthService",
-];
-
 /// A built, bound service ready to run.
 pub struct Application {
     listener: TcpListener,
@@ -40,6 +34,7 @@ pub struct Application {
     hub: Arc<EventHub>,
     stream_buffer: usize,
     stop_streams: tokio::sync::watch::Sender<bool>,
+    shutdown: ShutdownSettings,
 }
 
 impl Application {
@@ -92,6 +87,7 @@ impl Application {
             hub,
             stream_buffer: settings.events.stream_buffer,
             stop_streams,
+            shutdown: settings.shutdown,
         })
     }
 
@@ -102,27 +98,36 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` completes, then drains in-flight calls.
+    /// Serves until `shutdown` completes, then: reports NOT_SERVING at once,
+    /// ends event streams with UNAVAILABLE, keeps serving for the configured
+    /// delay (so load balancers move away), stops accepting calls, and waits
+    /// for in-flight calls up to the grace period.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let (health, health_service) = tonic_health::server::health_reporter();
-        health.set_service_status("", ServingStatus::Serving).await;
-        for name in SERVICE_NAMES {
-            health
-                .set_service_status(name, ServingStatus::Serving)
-                .await;
-        }
+        health
+            .set_service_status(LIVENESS, ServingStatus::Serving)
+            .await;
+        health::set_ready(&health, true).await;
+        let stopping = self.stop_streams.subscribe();
+        health::spawn_readiness_monitor(health.clone(), self.store.clone(), stopping);
         let reflection_v1 = reflection().build_v1()?;
         let reflection_v1alpha = reflection().build_v1alpha()?;
         tracing::info!(addr = %self.local_addr(), "serving gRPC");
         let incoming = TcpListenerStream::new(self.listener);
+        let (drained, on_drained) = tokio::sync::oneshot::channel::<()>();
         let stop_streams = self.stop_streams;
-        // Event streams never end on their own; tell them to, so the
-        // graceful shutdown below can finish.
-        let shutdown = async move {
+        let timing = self.shutdown;
+        let drain = async move {
             shutdown.await;
+            tracing::info!(?timing, "shutting down: not serving; ending event streams");
+            // Event streams never end on their own: telling them to lets
+            // the graceful shutdown below finish.
             let _ = stop_streams.send(true);
+            health::set_ready(&health, false).await;
+            tokio::time::sleep(timing.delay).await;
+            let _ = drained.send(());
         };
-        Server::builder()
+        let serve = Server::builder()
             // One span per call, named by its path; headers (which may carry
             // the admin token) are never recorded.
             .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
@@ -140,9 +145,19 @@ impl Application {
                 stream_buffer: self.stream_buffer,
             }))
             .add_service(FilerAuthServiceServer::new(FilerAuthApi(self.status)))
-            .serve_with_incoming_shutdown(incoming, shutdown)
-            .await?;
+            .serve_with_incoming_shutdown(incoming, drain);
+        let deadline = async move {
+            match on_drained.await {
+                Ok(()) => tokio::time::sleep(timing.grace).await,
+                Err(_) => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            served = serve => served?,
+            () = deadline => tracing::warn!("drain deadline passed; dropping the calls still in flight"),
+        }
         self.store.close().await;
+        tracing::info!("stopped");
         Ok(())
     }
 }

@@ -80,6 +80,10 @@ pub fn test_settings(database_url: String) -> Settings {
         hash_params: HashParams::OWASP_MINIMUM,
         hash_concurrency: 2,
         admin_token: Some(ADMIN_TOKEN.to_owned()),
+        shutdown: pacer_link::config::ShutdownSettings {
+            delay: Duration::ZERO,
+            grace: Duration::from_secs(5),
+        },
         events: pacer_link::events::EventSettings {
             poll_interval: Duration::from_millis(200),
             listen: true,

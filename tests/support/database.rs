@@ -32,6 +32,15 @@ impl TestDatabase {
         }
     }
 
+    /// An existing PostgreSQL database.
+    pub fn postgres(url: String) -> Self {
+        Self {
+            url,
+            backend: Backend::Postgres,
+            _dir: None,
+        }
+    }
+
     /// One integer from a query run directly against the database.
     pub async fn scalar(&self, sql: &'static str) -> i64 {
         match self.backend {

@@ -17,6 +17,10 @@ pub async fn fresh_database() -> String {
         Ok(url) if !url.is_empty() => url,
         _ => start_private_cluster(),
     });
+    create_database(server).await
+}
+
+async fn create_database(server: &str) -> String {
     let name = format!("pacer_link_test_{}", uuid::Uuid::new_v4().simple());
     let mut admin = connect_with_retry(server).await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
@@ -52,47 +56,100 @@ fn with_database(url: &str, database: &str) -> String {
 }
 
 fn start_private_cluster() -> String {
-    let bin = postgres_bin_dir();
-    let root = std::env::temp_dir().join(format!("pacer-link-test-pg-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&root);
-    std::fs::create_dir_all(&root).expect("create cluster folder");
-    let as_root = is_root();
-    if as_root {
-        // initdb and postgres refuse to run as root: hand the folder to the
-        // postgres user and run them as that user.
-        run(Command::new("chown")
-            .args(["-R", "postgres:postgres"])
-            .arg(&root));
+    let cluster = PrivateCluster::start();
+    let url = cluster.url.clone();
+    // The shared cluster lives as long as the test process; its watchdog removes it.
+    std::mem::forget(cluster);
+    url
+}
+
+/// A throwaway PostgreSQL cluster of this test process's own, which a test may
+/// stop and start (to see the service ride out a database restart).
+pub struct PrivateCluster {
+    /// A URL of its `postgres` database.
+    pub url: String,
+    bin: PathBuf,
+    root: PathBuf,
+    as_root: bool,
+    options: String,
+}
+
+impl PrivateCluster {
+    /// initdb and start a cluster in a fresh folder, on a free port; a
+    /// watchdog removes it when this process exits.
+    pub fn start() -> Self {
+        let bin = postgres_bin_dir();
+        let root = std::env::temp_dir().join(format!(
+            "pacer-link-test-pg-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&root).expect("create cluster folder");
+        let as_root = is_root();
+        if as_root {
+            // initdb and postgres refuse to run as root: hand the folder to the
+            // postgres user and run them as that user.
+            run(Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&root));
+        }
+        let port = free_port();
+        run(pg_command(as_root, &bin.join("initdb"), &root)
+            .args([
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+                "-D",
+            ])
+            .arg(root.join("data")));
+        let options = format!(
+            "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} \
+             -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
+            root.display()
+        );
+        let cluster = Self {
+            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+            bin,
+            root,
+            as_root,
+            options,
+        };
+        remove_when_this_process_exits(cluster.as_root, &cluster.bin, &cluster.root);
+        cluster.start_server();
+        cluster
     }
-    let data = root.join("data");
-    let log = root.join("postgres.log");
-    let port = free_port();
-    run(pg_command(as_root, &bin.join("initdb"), &root)
-        .args([
-            "-U",
-            "postgres",
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--locale=C",
-            "--no-sync",
-            "-D",
-        ])
-        .arg(&data));
-    let options = format!(
-        "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} \
-         -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
-        root.display()
-    );
-    run(pg_command(as_root, &bin.join("pg_ctl"), &root)
-        .args(["start", "-w", "-t", "60", "-D"])
-        .arg(&data)
-        .arg("-l")
-        .arg(&log)
-        .args(["-o", &options]));
-    remove_when_this_process_exits(as_root, &bin, &root);
-    format!("postgres://postgres@127.0.0.1:{port}/postgres")
+
+    /// Starts the server (again), waiting until it accepts connections.
+    pub fn start_server(&self) {
+        run(
+            pg_command(self.as_root, &self.bin.join("pg_ctl"), &self.root)
+                .args(["start", "-w", "-t", "60", "-D"])
+                .arg(self.root.join("data"))
+                .arg("-l")
+                .arg(self.root.join("postgres.log"))
+                .args(["-o", &self.options]),
+        );
+    }
+
+    /// Stops the server the way an operator's restart does (fast: open
+    /// sessions are terminated).
+    pub fn stop_server(&self) {
+        run(
+            pg_command(self.as_root, &self.bin.join("pg_ctl"), &self.root)
+                .args(["stop", "-m", "fast", "-w", "-D"])
+                .arg(self.root.join("data")),
+        );
+    }
+
+    /// A new empty database on this cluster.
+    pub async fn fresh_database(&self) -> String {
+        create_database(&self.url).await
+    }
 }
 
 /// A watchdog outside this process stops the cluster and deletes its folder

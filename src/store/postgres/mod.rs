@@ -30,9 +30,15 @@ impl PgStore {
         let options: PgConnectOptions = url
             .parse()
             .map_err(|e: sqlx::Error| StoreError::Internal(format!("invalid database URL: {e}")))?;
+        // sqlx has no TCP keepalive setting: connections are tested before
+        // use (bounded by the acquire timeout) and recycled often, so ones
+        // left stale by a server restart or a dead peer are dropped quickly.
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
+            .test_before_acquire(true)
+            .idle_timeout(std::time::Duration::from_secs(60))
+            .max_lifetime(std::time::Duration::from_secs(15 * 60))
             .connect_lazy_with(options.application_name("pacer-link"));
         Ok(Self { pool })
     }
