@@ -13,6 +13,15 @@ use crate::store::{Backend, DEFAULT_SQLITE_URL, PoolSettings};
 #[derive(Debug, Parser)]
 #[command(name = "pacer-link", version, about)]
 pub struct Cli {
+    /// Log lines as JSON (with trace and span ids, for production) or as text.
+    #[arg(
+        long,
+        env = "PACER_LINK_LOG_FORMAT",
+        value_enum,
+        default_value = "text",
+        global = true
+    )]
+    pub log_format: crate::telemetry::LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -69,6 +78,9 @@ pub struct ServeArgs {
     /// Most password hashes computed at once; 0 means one per CPU core.
     #[arg(long, env = "PACER_LINK_HASH_CONCURRENCY", default_value_t = 0)]
     pub hash_concurrency: usize,
+    /// Address of the Prometheus metrics endpoint (`/metrics`); off when unset.
+    #[arg(long, env = "PACER_LINK_METRICS_LISTEN")]
+    pub metrics_listen: Option<SocketAddr>,
     /// How often the event outbox is read without a wake-up, in milliseconds.
     #[arg(long, env = "PACER_LINK_EVENT_POLL_MS", default_value_t = 1000)]
     pub event_poll_ms: u64,
@@ -123,6 +135,8 @@ pub struct Settings {
     pub events: EventSettings,
     /// Shutdown timing.
     pub shutdown: ShutdownSettings,
+    /// Where to serve Prometheus metrics, if anywhere.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -211,6 +225,7 @@ impl ServeArgs {
                 self.hash_concurrency
             },
             admin_token,
+            metrics_listen: self.metrics_listen,
             shutdown: ShutdownSettings {
                 delay: Duration::from_millis(self.shutdown_delay_ms),
                 grace: Duration::from_secs(self.shutdown_grace_secs),

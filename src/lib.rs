@@ -8,6 +8,7 @@ pub mod events;
 mod grpc;
 pub mod health;
 pub mod linking;
+pub mod metrics;
 pub mod password;
 pub mod proto;
 pub mod startup;

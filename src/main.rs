@@ -1,12 +1,23 @@
 use clap::Parser;
 use pacer_link::config::{ADMIN_TOKEN_ENV, Cli, Command, secret_from_env};
 use pacer_link::startup::Application;
+use pacer_link::telemetry::{Telemetry, TelemetryConfig};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    pacer_link::telemetry::init();
-    match cli.command {
+    let telemetry = Telemetry::init(&TelemetryConfig::from_env(cli.log_format))?;
+    let result = run(cli.command).await;
+    if let Err(error) = &result {
+        tracing::error!("{error:#}");
+    }
+    // Exports the spans still buffered, including those of the drain.
+    let _ = tokio::task::spawn_blocking(move || telemetry.shutdown()).await;
+    result
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve(args) => {
             let settings = secret_from_env(ADMIN_TOKEN_ENV)
                 .and_then(|token| args.settings(token))

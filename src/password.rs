@@ -134,16 +134,29 @@ impl PasswordHasher {
         &self,
         work: impl FnOnce() -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
+        let m = crate::metrics::metrics();
+        let queued = std::time::Instant::now();
+        m.hash_queue_depth.inc();
         let permit = self
             .permits
             .acquire()
-            .instrument(tracing::debug_span!("password_hash_wait"))
-            .await
-            .map_err(|e| HashError::Task(e.to_string()))?;
-        let span = tracing::debug_span!("password_hash");
-        let result = tokio::task::spawn_blocking(move || span.in_scope(work))
-            .await
-            .map_err(|e| HashError::Task(e.to_string()))?;
+            .instrument(tracing::info_span!("password_hash_wait"))
+            .await;
+        m.hash_queue_depth.dec();
+        let permit = permit.map_err(|e| HashError::Task(e.to_string()))?;
+        m.hash_wait
+            .observe(crate::metrics::seconds(queued.elapsed()));
+        let span = tracing::info_span!("password_hash");
+        let result = tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            let result = span.in_scope(work);
+            crate::metrics::metrics()
+                .hash_duration
+                .observe(crate::metrics::seconds(started.elapsed()));
+            result
+        })
+        .await
+        .map_err(|e| HashError::Task(e.to_string()))?;
         drop(permit);
         result
     }

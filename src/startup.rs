@@ -22,10 +22,12 @@ use crate::proto::{
     link_status_service_server::LinkStatusServiceServer,
 };
 use crate::store::{self, Backend, Store, StoreError};
+use crate::telemetry::RpcTelemetryLayer;
 
 /// A built, bound service ready to run.
 pub struct Application {
     listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
     store: Arc<dyn Store>,
     links: LinkService,
     admin: AdminService,
@@ -77,8 +79,13 @@ impl Application {
             tracing::warn!("no admin token configured: every admin call will be refused");
         }
         let listener = TcpListener::bind(settings.listen).await?;
+        let metrics_listener = match settings.metrics_listen {
+            Some(addr) => Some(crate::metrics::bind(addr).await?),
+            None => None,
+        };
         Ok(Self {
             listener,
+            metrics_listener,
             store,
             links,
             admin,
@@ -98,6 +105,13 @@ impl Application {
             .expect("a bound listener has an address")
     }
 
+    /// The bound metrics address, if metrics are served.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` completes, then: reports NOT_SERVING at once,
     /// ends event streams with UNAVAILABLE, keeps serving for the configured
     /// delay (so load balancers move away), stops accepting calls, and waits
@@ -108,11 +122,24 @@ impl Application {
             .set_service_status(LIVENESS, ServingStatus::Serving)
             .await;
         health::set_ready(&health, true).await;
+        tracing::info!(addr = %self.local_addr(), "serving gRPC");
         let stopping = self.stop_streams.subscribe();
         health::spawn_readiness_monitor(health.clone(), self.store.clone(), stopping);
+        if let Some(listener) = self.metrics_listener {
+            tracing::info!(addr = ?listener.local_addr().ok(), "serving metrics");
+            let mut stopping = self.stop_streams.subscribe();
+            let stop = async move {
+                let _ = stopping.changed().await;
+            };
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                if let Err(error) = crate::metrics::serve(listener, store, stop).await {
+                    tracing::error!(%error, "metrics endpoint failed");
+                }
+            });
+        }
         let reflection_v1 = reflection().build_v1()?;
         let reflection_v1alpha = reflection().build_v1alpha()?;
-        tracing::info!(addr = %self.local_addr(), "serving gRPC");
         let incoming = TcpListenerStream::new(self.listener);
         let (drained, on_drained) = tokio::sync::oneshot::channel::<()>();
         let stop_streams = self.stop_streams;
@@ -128,9 +155,8 @@ impl Application {
             let _ = drained.send(());
         };
         let serve = Server::builder()
-            // One span per call, named by its path; headers (which may carry
-            // the admin token) are never recorded.
-            .trace_fn(|request| tracing::info_span!("grpc", path = %request.uri().path()))
+            // A server span and metrics per call.
+            .layer(RpcTelemetryLayer)
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)

@@ -2,6 +2,7 @@
 use std::sync::Arc;
 
 use tokio::sync::{broadcast::error::RecvError, mpsc};
+use tracing::Instrument;
 
 use super::{EventHub, PAGE};
 use crate::domain::CourtId;
@@ -43,7 +44,14 @@ pub async fn follow<T>(
         if court.is_some_and(|c| *c != event.court_id) {
             return true;
         }
-        out.send(wrap(event)).await.is_ok()
+        let m = crate::metrics::metrics();
+        m.event_stream_lag
+            .observe((hub.latest() - event.sequence).max(0) as f64);
+        let delay = chrono::Utc::now() - event.occurred_at;
+        m.event_delivery_delay
+            .observe(delay.num_microseconds().unwrap_or(0).max(0) as f64 / 1e6);
+        let span = tracing::info_span!("event_delivery", sequence = event.sequence);
+        out.send(wrap(event)).instrument(span).await.is_ok()
     };
     if let Err(end) = catch_up(hub, &mut cursor, &deliver).await {
         return end;

@@ -5,6 +5,8 @@ mod follow;
 
 use std::{sync::Arc, time::Duration};
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use tokio::sync::{Notify, broadcast, watch};
 
 use crate::store::{LinkEventRecord, Store};
@@ -29,6 +31,7 @@ pub struct EventSettings {
 /// The per-server event fan-out.
 pub struct EventHub {
     store: Arc<dyn Store>,
+    latest: Arc<AtomicI64>,
     sender: broadcast::Sender<Arc<LinkEventRecord>>,
     shutdown: watch::Receiver<bool>,
 }
@@ -43,18 +46,21 @@ impl EventHub {
     ) -> Arc<Self> {
         let (sender, _) = broadcast::channel(settings.stream_buffer.max(16));
         let wake = Arc::new(Notify::new());
+        let latest = Arc::new(AtomicI64::new(0));
         if settings.listen {
             tokio::spawn(listen(store.clone(), wake.clone(), shutdown.clone()));
         }
         tokio::spawn(pump(
             store.clone(),
             sender.clone(),
+            latest.clone(),
             wake,
             settings.poll_interval,
             shutdown.clone(),
         ));
         Arc::new(Self {
             store,
+            latest,
             sender,
             shutdown,
         })
@@ -63,6 +69,11 @@ impl EventHub {
     /// A receiver of every event broadcast from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<LinkEventRecord>> {
         self.sender.subscribe()
+    }
+
+    /// The newest sequence the pump has seen.
+    pub fn latest(&self) -> i64 {
+        self.latest.load(Ordering::Relaxed)
     }
 
     /// The store, for catching up.
@@ -80,13 +91,17 @@ impl EventHub {
 async fn pump(
     store: Arc<dyn Store>,
     sender: broadcast::Sender<Arc<LinkEventRecord>>,
+    latest: Arc<AtomicI64>,
     wake: Arc<Notify>,
     poll_interval: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut last = loop {
         match store.last_event_sequence().await {
-            Ok(sequence) => break sequence,
+            Ok(sequence) => {
+                latest.store(sequence, Ordering::Relaxed);
+                break sequence;
+            }
             Err(error) => {
                 tracing::warn!(%error, "event pump cannot read the outbox yet");
                 tokio::select! {
@@ -108,6 +123,7 @@ async fn pump(
                     let full = batch.len() as i64 == PAGE;
                     for event in batch {
                         last = event.sequence;
+                        latest.store(last, Ordering::Relaxed);
                         // No subscribers is fine: nobody is watching.
                         let _ = sender.send(Arc::new(event));
                     }

@@ -119,6 +119,7 @@ fn describe(
             ),
             LinkError::Unavailable(why) => {
                 tracing::warn!(error = %why, "database unavailable");
+                crate::metrics::metrics().db_unavailable.inc();
                 (
                     Code::Unavailable,
                     "DATABASE_UNAVAILABLE",

@@ -56,8 +56,11 @@ impl LinkStatusService for LinkStatusApi {
         }
         let (out, events) = mpsc::channel(self.stream_buffer.max(1));
         let hub = self.hub.clone();
-        tokio::spawn(async move {
+        crate::metrics::metrics().event_streams.inc();
+        let stream_span = tracing::info_span!("event_stream", after_sequence = after);
+        let task = async move {
             let end = follow(&hub, after, court.as_ref(), &out, |e| Ok(link_event(e))).await;
+            crate::metrics::metrics().event_streams.dec();
             let error = match end {
                 StreamEnd::ConsumerGone => return,
                 StreamEnd::Lagging => LinkError::EventStreamLagging,
@@ -65,7 +68,8 @@ impl LinkStatusService for LinkStatusApi {
                 StreamEnd::Store(error) => error.into(),
             };
             let _ = out.send(Err(error.into())).await;
-        });
+        };
+        tokio::spawn(tracing::Instrument::instrument(task, stream_span));
         Ok(Response::new(Box::pin(ReceiverStream::new(events))))
     }
 }

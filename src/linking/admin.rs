@@ -104,6 +104,7 @@ impl AdminService {
             .await?
         {
             UnlinkOutcome::Unlinked { link, sequence } => {
+                crate::metrics::metrics().unlinks.inc();
                 tracing::info!(
                     court_id = link.court_id.as_str(),
                     ecf_login = link.ecf_login.as_str(),

@@ -197,6 +197,7 @@ impl LinkService {
                 )
                 .await?;
             if let ConfirmOutcome::Linked(link) = outcome {
+                crate::metrics::metrics().links.inc();
                 tracing::info!(
                     court_id = link.court_id.as_str(),
                     ecf_login = link.ecf_login.as_str(),

@@ -116,6 +116,8 @@ pub trait Store: Send + Sync + 'static {
     async fn migrate(&self) -> Result<(), StoreError>;
     /// Closes every connection.
     async fn close(&self);
+    /// Connections in use and idle, for metrics.
+    fn pool_state(&self) -> (u32, usize);
     /// Whether the database answers; used by readiness checks.
     async fn ping(&self) -> Result<(), StoreError>;
 

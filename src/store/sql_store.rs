@@ -148,11 +148,18 @@ macro_rules! sql_store {
                 self.pool().close().await;
             }
 
+            fn pool_state(&self) -> (u32, usize) {
+                let idle = self.pool().num_idle();
+                (self.pool().size().saturating_sub(idle as u32), idle)
+            }
+
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "ping"))]
             async fn ping(&self) -> Result<(), $crate::store::StoreError> {
                 sqlx::query("SELECT 1").execute(self.pool()).await.map_err(store_error)?;
                 Ok(())
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "create_court"))]
             async fn create_court(&self, court: &$crate::store::NewCourt) -> Result<(), $crate::store::StoreError> {
                 let _writer = self.write_guard().await;
                 sqlx::query("INSERT INTO courts (court_id, name, ecf_login_prefix, created_at) VALUES ($1, $2, $3, $4)")
@@ -166,6 +173,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "court"))]
             async fn court(&self, id: &$crate::domain::CourtId) -> Result<Option<$crate::store::CourtRecord>, $crate::store::StoreError> {
                 sqlx::query("SELECT court_id, name, ecf_login_prefix FROM courts WHERE court_id = $1")
                     .bind(id.as_str())
@@ -176,6 +184,7 @@ macro_rules! sql_store {
                     .transpose()
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "create_pacer_account"))]
             async fn create_pacer_account(&self, account: &$crate::store::NewPacerAccount) -> Result<(), $crate::store::StoreError> {
                 let _writer = self.write_guard().await;
                 sqlx::query(
@@ -193,6 +202,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "pacer_account"))]
             async fn pacer_account(&self, username: &$crate::domain::PacerUsername) -> Result<Option<$crate::store::PacerAccountRecord>, $crate::store::StoreError> {
                 sqlx::query("SELECT username, password_hash, display_name, upgraded FROM pacer_accounts WHERE username = $1")
                     .bind(username.as_str())
@@ -203,6 +213,7 @@ macro_rules! sql_store {
                     .transpose()
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "create_ecf_account"))]
             async fn create_ecf_account(&self, account: &$crate::store::NewEcfAccount) -> Result<(), $crate::store::StoreError> {
                 let _writer = self.write_guard().await;
                 sqlx::query(
@@ -220,6 +231,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "ecf_account"))]
             async fn ecf_account(&self, court: &$crate::domain::CourtId, login: &$crate::domain::EcfLogin) -> Result<Option<$crate::store::EcfAccountRecord>, $crate::store::StoreError> {
                 sqlx::query(
                     "SELECT court_id, login, password_hash, display_name FROM ecf_accounts WHERE court_id = $1 AND login = $2",
@@ -233,6 +245,7 @@ macro_rules! sql_store {
                 .transpose()
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "link_of_pacer"))]
             async fn link_of_pacer(&self, court: &$crate::domain::CourtId, pacer: &$crate::domain::PacerUsername) -> Result<Option<$crate::store::LinkRecord>, $crate::store::StoreError> {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT {LINK_COLUMNS} FROM links WHERE court_id = $1 AND pacer_username = $2"
@@ -246,6 +259,7 @@ macro_rules! sql_store {
                 .transpose()
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "link_of_ecf"))]
             async fn link_of_ecf(&self, court: &$crate::domain::CourtId, login: &$crate::domain::EcfLogin) -> Result<Option<$crate::store::LinkRecord>, $crate::store::StoreError> {
                 sqlx::query(sqlx::AssertSqlSafe(format!(
                     "SELECT {LINK_COLUMNS} FROM links WHERE court_id = $1 AND ecf_login = $2"
@@ -259,6 +273,7 @@ macro_rules! sql_store {
                 .transpose()
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "link_of_flow"))]
             async fn link_of_flow(&self, flow_id: uuid::Uuid) -> Result<Option<$crate::store::LinkRecord>, $crate::store::StoreError> {
                 sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {LINK_COLUMNS} FROM links WHERE flow_id = $1")))
                     .bind(flow_id)
@@ -269,6 +284,7 @@ macro_rules! sql_store {
                     .transpose()
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "create_flow"))]
             async fn create_flow(&self, flow: &$crate::store::NewFlow) -> Result<(), $crate::store::StoreError> {
                 let _writer = self.write_guard().await;
                 sqlx::query(
@@ -288,6 +304,7 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "live_flow"))]
             async fn live_flow(&self, token: &$crate::domain::FlowTokenHash, now: chrono::DateTime<chrono::Utc>) -> Result<Option<$crate::store::FlowRecord>, $crate::store::StoreError> {
                 sqlx::query(
                     "SELECT flow_id, court_id, pacer_username, stage, ecf_login, expires_at FROM link_flows \
@@ -302,6 +319,7 @@ macro_rules! sql_store {
                 .transpose()
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "record_ecf_verified"))]
             async fn record_ecf_verified(&self, flow_id: uuid::Uuid, login: &$crate::domain::EcfLogin, now: chrono::DateTime<chrono::Utc>) -> Result<bool, $crate::store::StoreError> {
                 let _writer = self.write_guard().await;
                 let updated = sqlx::query(
@@ -318,6 +336,7 @@ macro_rules! sql_store {
                 Ok(updated == 1)
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "unlink"))]
             async fn unlink(&self, court: &$crate::domain::CourtId, login: &$crate::domain::EcfLogin, reason: &str, now: chrono::DateTime<chrono::Utc>) -> Result<$crate::store::UnlinkOutcome, $crate::store::StoreError> {
                 use $crate::store::{LinkEventKind, UnlinkOutcome};
                 let _writer = self.write_guard().await;
@@ -366,6 +385,7 @@ macro_rules! sql_store {
                 Ok(UnlinkOutcome::Unlinked { link, sequence })
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "reset_ecf_password"))]
             async fn reset_ecf_password(&self, court: &$crate::domain::CourtId, login: &$crate::domain::EcfLogin, password_hash: &str) -> Result<$crate::store::ResetOutcome, $crate::store::StoreError> {
                 use $crate::store::ResetOutcome;
                 let _writer = self.write_guard().await;
@@ -405,6 +425,7 @@ macro_rules! sql_store {
                 Ok(ResetOutcome::Reset)
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "events_after"))]
             async fn events_after(&self, after: i64, limit: i64) -> Result<Vec<$crate::store::LinkEventRecord>, $crate::store::StoreError> {
                 sqlx::query(
                     "SELECT sequence, event_id, event_type, court_id, ecf_login, pacer_username, occurred_at \
@@ -420,6 +441,7 @@ macro_rules! sql_store {
                 .collect()
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "last_event_sequence"))]
             async fn last_event_sequence(&self) -> Result<i64, $crate::store::StoreError> {
                 sqlx::query_scalar("SELECT COALESCE(MAX(sequence), 0) FROM link_events")
                     .fetch_one(self.pool())
@@ -431,6 +453,7 @@ macro_rules! sql_store {
                 self.listen_now(wake).await
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "confirm_link"))]
             async fn confirm_link(&self, flow: &$crate::store::FlowRecord, ecf_login: &$crate::domain::EcfLogin, now: chrono::DateTime<chrono::Utc>) -> Result<$crate::store::ConfirmOutcome, $crate::store::StoreError> {
                 use $crate::store::{ConfirmOutcome, Conflict, StoreError};
                 let _writer = self.write_guard().await;

@@ -80,6 +80,7 @@ pub fn test_settings(database_url: String) -> Settings {
         hash_params: HashParams::OWASP_MINIMUM,
         hash_concurrency: 2,
         admin_token: Some(ADMIN_TOKEN.to_owned()),
+        metrics_listen: None,
         shutdown: pacer_link::config::ShutdownSettings {
             delay: Duration::ZERO,
             grace: Duration::from_secs(5),

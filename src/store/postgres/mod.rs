@@ -14,6 +14,9 @@ use error::store_error;
 /// The migrations for this backend, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
+/// The `db.system` of this backend's spans.
+const DB_SYSTEM: &str = "postgresql";
+
 /// The channel on which committed link events are announced to every replica.
 const EVENT_CHANNEL: &str = "pacer_link_events";
 

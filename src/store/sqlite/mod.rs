@@ -20,6 +20,9 @@ use error::store_error;
 /// The migrations for this backend, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
+/// The `db.system` of this backend's spans.
+const DB_SYSTEM: &str = "sqlite";
+
 /// How long a connection waits on a lock held by another process (an
 /// operator's `sqlite3` shell, a backup) before giving up.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);

@@ -1,0 +1,212 @@
+//! Prometheus metrics, served on their own HTTP port
+//! (`PACER_LINK_METRICS_LISTEN`) at `/metrics`. One process-wide registry, as
+//! Prometheus clients conventionally keep, so every layer can count without
+//! threading a handle through it.
+use std::{
+    net::SocketAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
+
+use prometheus_client::{
+    encoding::EncodeLabelSet,
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    registry::Registry,
+};
+
+use crate::store::Store;
+
+/// Labels of a finished RPC.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RpcLabels {
+    /// The proto service, e.g. `court.identity.v1.AccountLinkService`.
+    pub service: String,
+    /// The method, e.g. `AuthenticatePacer`.
+    pub method: String,
+    /// The gRPC status code name, e.g. `OK`, `UNAUTHENTICATED`.
+    pub code: String,
+}
+
+/// Labels of an RPC's latency.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct MethodLabels {
+    /// The proto service.
+    pub service: String,
+    /// The method.
+    pub method: String,
+}
+
+/// A database pool's state.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PoolLabels {
+    /// `in_use` or `idle`.
+    pub state: &'static str,
+}
+
+/// Every metric the service exports.
+pub struct Metrics {
+    registry: Registry,
+    /// Finished RPCs by service, method and status code.
+    pub rpc_requests: Family<RpcLabels, Counter>,
+    /// RPC latency in seconds (until the response headers).
+    pub rpc_duration: Family<MethodLabels, Histogram>,
+    /// Password hashes waiting for a hashing slot.
+    pub hash_queue_depth: Gauge,
+    /// Time a hash waited for a slot, in seconds.
+    pub hash_wait: Histogram,
+    /// Time a hash took once running, in seconds.
+    pub hash_duration: Histogram,
+    /// Database connections by state, sampled at scrape time.
+    pub db_connections: Family<PoolLabels, Gauge>,
+    /// Calls that found no database connection within the acquire timeout.
+    pub db_unavailable: Counter,
+    /// Links confirmed by this process.
+    pub links: Counter,
+    /// Links removed by this process.
+    pub unlinks: Counter,
+    /// Open WatchLinkEvents streams.
+    pub event_streams: Gauge,
+    /// How far behind the newest event a stream was when it delivered one, in events.
+    pub event_stream_lag: Histogram,
+    /// Seconds from an event's commit to its delivery on a stream.
+    pub event_delivery_delay: Histogram,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new([
+        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+    ])
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let mut registry = Registry::with_prefix("pacer_link");
+        let metrics = Self {
+            rpc_requests: Family::default(),
+            rpc_duration: Family::new_with_constructor(latency_histogram),
+            hash_queue_depth: Gauge::default(),
+            hash_wait: latency_histogram(),
+            hash_duration: latency_histogram(),
+            db_connections: Family::default(),
+            db_unavailable: Counter::default(),
+            links: Counter::default(),
+            unlinks: Counter::default(),
+            event_streams: Gauge::default(),
+            event_stream_lag: Histogram::new([0.0, 1.0, 10.0, 100.0, 1000.0, 10000.0]),
+            event_delivery_delay: latency_histogram(),
+            registry: Registry::default(),
+        };
+        registry.register(
+            "rpc_requests",
+            "Finished RPCs by service, method and gRPC status code",
+            metrics.rpc_requests.clone(),
+        );
+        registry.register(
+            "rpc_duration_seconds",
+            "RPC latency until the response headers",
+            metrics.rpc_duration.clone(),
+        );
+        registry.register(
+            "password_hash_queue_depth",
+            "Password hashes waiting for a hashing slot",
+            metrics.hash_queue_depth.clone(),
+        );
+        registry.register(
+            "password_hash_wait_seconds",
+            "Time a password hash waited for a slot",
+            metrics.hash_wait.clone(),
+        );
+        registry.register(
+            "password_hash_seconds",
+            "Time a password hash took once running",
+            metrics.hash_duration.clone(),
+        );
+        registry.register(
+            "db_connections",
+            "Database connections by state",
+            metrics.db_connections.clone(),
+        );
+        registry.register(
+            "db_unavailable",
+            "Calls that got no database connection in time",
+            metrics.db_unavailable.clone(),
+        );
+        registry.register("links", "Links confirmed", metrics.links.clone());
+        registry.register("unlinks", "Links removed", metrics.unlinks.clone());
+        registry.register(
+            "event_streams",
+            "Open WatchLinkEvents streams",
+            metrics.event_streams.clone(),
+        );
+        registry.register(
+            "event_stream_lag_events",
+            "Events between a stream's delivery and the newest event",
+            metrics.event_stream_lag.clone(),
+        );
+        registry.register(
+            "event_delivery_delay_seconds",
+            "Time from an event's commit to its delivery",
+            metrics.event_delivery_delay.clone(),
+        );
+        Self {
+            registry,
+            ..metrics
+        }
+    }
+
+    /// The registry's current values in the Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// The process-wide metrics.
+pub fn metrics() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
+/// Serves `/metrics` on `addr` until `stop` resolves; samples the pool state per scrape.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    store: Arc<dyn Store>,
+    stop: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::{Router, routing::get};
+    let app = Router::new().route(
+        "/metrics",
+        get(move || {
+            let store = store.clone();
+            async move {
+                let (in_use, idle) = store.pool_state();
+                let m = metrics();
+                m.db_connections
+                    .get_or_create(&PoolLabels { state: "in_use" })
+                    .set(in_use as i64);
+                m.db_connections
+                    .get_or_create(&PoolLabels { state: "idle" })
+                    .set(idle as i64);
+                (
+                    [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
+                    m.render(),
+                )
+            }
+        }),
+    );
+    axum::serve(listener, app)
+        .with_graceful_shutdown(stop)
+        .await
+}
+
+/// Binds the metrics port.
+pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await
+}
+
+/// Seconds as a histogram observation.
+pub fn seconds(d: Duration) -> f64 {
+    d.as_secs_f64()
+}
