@@ -234,6 +234,7 @@ impl ServeArgs {
                 poll_interval: Duration::from_millis(self.event_poll_ms.clamp(10, 60_000)),
                 listen: true,
                 stream_buffer: self.event_stream_buffer.clamp(16, 1 << 20),
+                stall_timeout: Duration::from_secs(10),
             },
         })
     }

@@ -52,3 +52,22 @@ async fn a_link_confirmed_on_one_replica_reaches_a_watcher_on_the_other_within_2
     );
     assert!(p99 < Duration::from_millis(250), "p99 {p99:?}");
 }
+
+#[tokio::test]
+async fn replicas_starting_together_apply_each_migration_once() {
+    let first = spawn_app().await;
+    let db = support::database::TestDatabase::postgres(support::postgres::fresh_database().await);
+    let db = std::sync::Arc::new(db);
+
+    let replicas = (0..4).map(|_| spawn_app_on(db.clone(), |_| {}));
+    let replicas = futures_util::future::join_all(replicas).await;
+
+    let applied = db.scalar("SELECT count(*) FROM _sqlx_migrations").await;
+    let expected = first
+        .db
+        .scalar("SELECT count(*) FROM _sqlx_migrations")
+        .await;
+    assert_eq!(replicas.len(), 4);
+    assert_eq!(applied, expected);
+    assert_eq!(db.scalar("SELECT count(*) FROM courts").await, 1);
+}

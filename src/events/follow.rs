@@ -40,9 +40,10 @@ pub async fn follow<T>(
     let mut shutdown = hub.shutdown();
     let mut cursor = after;
     let wrap = &wrap;
+    let stall_timeout = hub.stall_timeout();
     let deliver = move |event: Arc<LinkEventRecord>| async move {
         if court.is_some_and(|c| *c != event.court_id) {
-            return true;
+            return Ok(());
         }
         let m = crate::metrics::metrics();
         m.event_stream_lag
@@ -51,7 +52,13 @@ pub async fn follow<T>(
         m.event_delivery_delay
             .observe(delay.num_microseconds().unwrap_or(0).max(0) as f64 / 1e6);
         let span = tracing::info_span!("event_delivery", sequence = event.sequence);
-        out.send(wrap(event)).instrument(span).await.is_ok()
+        // A consumer that stops reading fills its buffers and then blocks
+        // this send; past the stall timeout it is ended rather than waited for.
+        match tokio::time::timeout(stall_timeout, out.send(wrap(event)).instrument(span)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(StreamEnd::ConsumerGone),
+            Err(_) => Err(StreamEnd::Lagging),
+        }
     };
     if let Err(end) = catch_up(hub, &mut cursor, &deliver).await {
         return end;
@@ -62,8 +69,8 @@ pub async fn follow<T>(
                 Ok(event) if event.sequence <= cursor => {}
                 Ok(event) if event.sequence == cursor + 1 => {
                     cursor = event.sequence;
-                    if !deliver(event).await {
-                        return StreamEnd::ConsumerGone;
+                    if let Err(end) = deliver(event).await {
+                        return end;
                     }
                 }
                 Ok(_) => {
@@ -83,7 +90,7 @@ pub async fn follow<T>(
 async fn catch_up<F, Fut>(hub: &EventHub, cursor: &mut i64, deliver: &F) -> Result<(), StreamEnd>
 where
     F: Fn(Arc<LinkEventRecord>) -> Fut,
-    Fut: Future<Output = bool>,
+    Fut: Future<Output = Result<(), StreamEnd>>,
 {
     loop {
         let batch = hub
@@ -94,9 +101,7 @@ where
         let full = batch.len() as i64 == PAGE;
         for event in batch {
             *cursor = event.sequence;
-            if !deliver(Arc::new(event)).await {
-                return Err(StreamEnd::ConsumerGone);
-            }
+            deliver(Arc::new(event)).await?;
         }
         if !full {
             return Ok(());

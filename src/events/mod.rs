@@ -26,10 +26,14 @@ pub struct EventSettings {
     pub listen: bool,
     /// Events buffered per stream before a stream that cannot keep up is ended.
     pub stream_buffer: usize,
+    /// How long a delivery may wait on a consumer that is not reading before
+    /// the stream is ended as lagging.
+    pub stall_timeout: Duration,
 }
 
 /// The per-server event fan-out.
 pub struct EventHub {
+    stall_timeout: Duration,
     store: Arc<dyn Store>,
     latest: Arc<AtomicI64>,
     sender: broadcast::Sender<Arc<LinkEventRecord>>,
@@ -59,6 +63,7 @@ impl EventHub {
             shutdown.clone(),
         ));
         Arc::new(Self {
+            stall_timeout: settings.stall_timeout,
             store,
             latest,
             sender,
@@ -69,6 +74,11 @@ impl EventHub {
     /// A receiver of every event broadcast from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<LinkEventRecord>> {
         self.sender.subscribe()
+    }
+
+    /// How long a delivery may wait on a consumer.
+    pub fn stall_timeout(&self) -> Duration {
+        self.stall_timeout
     }
 
     /// The newest sequence the pump has seen.

@@ -20,6 +20,15 @@ pub const ECF_LOGIN: &str = "coattorneytwo";
 /// Password of [`ECF_LOGIN`].
 pub const ECF_PASSWORD: &str = "AttorneyTwo-Ecf-2021!";
 
+/// Another replica loading the demo at the same moment may create a row
+/// between our check and our insert: that row is the same demo data.
+fn created_or_present<T>(result: Result<T, LinkError>) -> Result<(), LinkError> {
+    match result {
+        Ok(_) | Err(LinkError::AlreadyExists(_)) => Ok(()),
+        Err(other) => Err(other),
+    }
+}
+
 fn parsed<T>(value: Result<T, String>) -> Result<T, LinkError> {
     value.map_err(|why| LinkError::Internal(format!("demo data does not parse: {why}")))
 }
@@ -28,15 +37,17 @@ fn parsed<T>(value: Result<T, String>) -> Result<T, LinkError> {
 pub async fn load(admin: &AdminService) -> Result<(), LinkError> {
     let court_id = parsed(CourtId::parse(COURT_ID))?;
     if admin.store().court(&court_id).await?.is_none() {
-        admin
-            .create_court(CreateCourt {
-                court_id: court_id.clone(),
-                name: parsed(CourtName::parse(
-                    "U.S. District Court, District of Colorado (train)",
-                ))?,
-                ecf_login_prefix: parsed(EcfLoginPrefix::parse("co"))?,
-            })
-            .await?;
+        created_or_present(
+            admin
+                .create_court(CreateCourt {
+                    court_id: court_id.clone(),
+                    name: parsed(CourtName::parse(
+                        "U.S. District Court, District of Colorado (train)",
+                    ))?,
+                    ecf_login_prefix: parsed(EcfLoginPrefix::parse("co"))?,
+                })
+                .await,
+        )?;
     }
     for (username, password, name, upgraded) in [
         (PACER_USERNAME, PACER_PASSWORD, "Humbert Humbert", true),
@@ -49,14 +60,16 @@ pub async fn load(admin: &AdminService) -> Result<(), LinkError> {
     ] {
         let username = parsed(PacerUsername::parse(username))?;
         if admin.store().pacer_account(&username).await?.is_none() {
-            admin
-                .create_pacer_account(CreatePacerAccount {
-                    username,
-                    password: parsed(NewPassword::parse(password))?,
-                    display_name: parsed(DisplayName::parse(name))?,
-                    upgraded,
-                })
-                .await?;
+            created_or_present(
+                admin
+                    .create_pacer_account(CreatePacerAccount {
+                        username,
+                        password: parsed(NewPassword::parse(password))?,
+                        display_name: parsed(DisplayName::parse(name))?,
+                        upgraded,
+                    })
+                    .await,
+            )?;
         }
     }
     let login = parsed(EcfLogin::parse(ECF_LOGIN))?;
@@ -66,14 +79,16 @@ pub async fn load(admin: &AdminService) -> Result<(), LinkError> {
         .await?
         .is_none()
     {
-        admin
-            .create_ecf_account(CreateEcfAccount {
-                court_id,
-                login,
-                password: parsed(NewPassword::parse(ECF_PASSWORD))?,
-                display_name: parsed(DisplayName::parse("ColoradoTest AttorneyTwo"))?,
-            })
-            .await?;
+        created_or_present(
+            admin
+                .create_ecf_account(CreateEcfAccount {
+                    court_id,
+                    login,
+                    password: parsed(NewPassword::parse(ECF_PASSWORD))?,
+                    display_name: parsed(DisplayName::parse("ColoradoTest AttorneyTwo"))?,
+                })
+                .await,
+        )?;
     }
     Ok(())
 }

@@ -218,3 +218,53 @@ async fn a_thousand_concurrent_links_each_reach_a_watcher_exactly_once_in_order(
     let logins: HashSet<_> = seen.iter().map(|e| e.ecf_login.clone()).collect();
     assert_eq!(logins.len(), 1000);
 }
+
+#[tokio::test]
+async fn a_consumer_that_stops_reading_is_ended_as_lagging_and_can_resume() {
+    let app = spawn_app_with(|s| {
+        s.events.stream_buffer = 16;
+        s.events.stall_timeout = Duration::from_millis(500);
+    })
+    .await;
+    let tokens = crate::support::flows::prepared_flows(&app, 1000).await;
+    // A small HTTP/2 window, so that not reading soon pushes back on the server.
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", app.addr))
+        .unwrap()
+        .initial_stream_window_size(Some(1024))
+        .initial_connection_window_size(Some(1024))
+        .connect()
+        .await
+        .unwrap();
+    let mut stream =
+        pacer_link::proto::link_status_service_client::LinkStatusServiceClient::new(channel)
+            .watch_link_events(proto::WatchLinkEventsRequest::default())
+            .await
+            .unwrap()
+            .into_inner();
+
+    for token in tokens {
+        app.confirm(&token).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let mut delivered = Vec::new();
+    let ended = loop {
+        match tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .unwrap()
+        {
+            Some(Ok(event)) => delivered.push(event.sequence),
+            Some(Err(status)) => break status,
+            None => panic!("the stream closed without a status"),
+        }
+    };
+    let resumed = next_event(
+        &mut app.watch(*delivered.last().unwrap(), "").await,
+        Duration::from_secs(5),
+    )
+    .await;
+
+    assert_reason(&ended, tonic::Code::Aborted, "EVENT_STREAM_LAGGING");
+    assert!(delivered.len() < 1000, "the slow consumer was not ended");
+    assert_eq!(delivered, (1..=delivered.len() as u64).collect::<Vec<_>>());
+    assert_eq!(resumed.sequence, *delivered.last().unwrap() + 1);
+}

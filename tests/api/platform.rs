@@ -81,3 +81,13 @@ async fn loading_the_demo_data_twice_changes_nothing() {
     assert_eq!(before.len(), 3);
     assert_eq!(snapshot().await, before);
 }
+
+#[tokio::test]
+async fn an_in_memory_store_serves_a_whole_flow() {
+    let app = crate::support::spawn_app_with(|s| s.database_url = "sqlite::memory:".into()).await;
+
+    let token = app.demo_flow().await;
+    let link = app.confirm(&token).await.unwrap().link.unwrap();
+
+    assert_eq!(link.pacer_username, "hhumbert");
+}

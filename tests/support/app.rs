@@ -89,6 +89,7 @@ pub fn test_settings(database_url: String) -> Settings {
             poll_interval: Duration::from_millis(200),
             listen: true,
             stream_buffer: 1024,
+            stall_timeout: Duration::from_secs(10),
         },
     }
 }
