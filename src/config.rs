@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::events::EventSettings;
 use crate::password::HashParams;
-use crate::store::{Backend, DEFAULT_SQLITE_URL, PoolSettings};
+use crate::store::{Backend, DEFAULT_SQLITE_URL, LockoutPolicy, PoolSettings};
 
 /// pacer-link: links upgraded PACER accounts to legacy CM/ECF e-filing accounts.
 #[derive(Debug, Parser)]
@@ -78,6 +78,21 @@ pub struct ServeArgs {
     /// Most password hashes computed at once; 0 means one per CPU core.
     #[arg(long, env = "PACER_LINK_HASH_CONCURRENCY", default_value_t = 0)]
     pub hash_concurrency: usize,
+    /// Consecutive failed sign-ins that lock an account.
+    #[arg(long, env = "PACER_LINK_LOCKOUT_THRESHOLD", default_value_t = 10)]
+    pub lockout_threshold: u32,
+    /// The first lock's length in seconds; each further lock doubles it.
+    #[arg(long, env = "PACER_LINK_LOCKOUT_BASE_SECS", default_value_t = 60)]
+    pub lockout_base_secs: u64,
+    /// The longest lock, in seconds.
+    #[arg(long, env = "PACER_LINK_LOCKOUT_MAX_SECS", default_value_t = 900)]
+    pub lockout_max_secs: u64,
+    /// Failures are forgotten after this many seconds without one.
+    #[arg(long, env = "PACER_LINK_LOCKOUT_FORGET_SECS", default_value_t = 43_200)]
+    pub lockout_forget_secs: u64,
+    /// Most failed sign-ins counted per account per hour; beyond it the account is locked until the hour ends.
+    #[arg(long, env = "PACER_LINK_LOCKOUT_MAX_PER_HOUR", default_value_t = 100)]
+    pub lockout_max_per_hour: u32,
     /// Address of the Prometheus metrics endpoint (`/metrics`); off when unset.
     #[arg(long, env = "PACER_LINK_METRICS_LISTEN")]
     pub metrics_listen: Option<SocketAddr>,
@@ -137,6 +152,8 @@ pub struct Settings {
     pub shutdown: ShutdownSettings,
     /// Where to serve Prometheus metrics, if anywhere.
     pub metrics_listen: Option<SocketAddr>,
+    /// Per-account lockout.
+    pub lockout: LockoutPolicy,
 }
 
 impl std::fmt::Debug for Settings {
@@ -184,6 +201,25 @@ impl DatabaseArgs {
 }
 
 impl ServeArgs {
+    fn lockout(&self) -> Result<LockoutPolicy, String> {
+        if self.lockout_threshold == 0 || self.lockout_max_per_hour == 0 {
+            return Err("PACER_LINK_LOCKOUT_THRESHOLD and PACER_LINK_LOCKOUT_MAX_PER_HOUR must be at least 1".into());
+        }
+        if self.lockout_base_secs == 0 || self.lockout_base_secs > self.lockout_max_secs {
+            return Err(
+                "PACER_LINK_LOCKOUT_BASE_SECS must be between 1 and PACER_LINK_LOCKOUT_MAX_SECS"
+                    .into(),
+            );
+        }
+        Ok(LockoutPolicy {
+            threshold: self.lockout_threshold,
+            base_lock: Duration::from_secs(self.lockout_base_secs),
+            max_lock: Duration::from_secs(self.lockout_max_secs),
+            forget_after: Duration::from_secs(self.lockout_forget_secs.max(1)),
+            max_per_hour: self.lockout_max_per_hour,
+        })
+    }
+
     /// Validates the options; the error names the setting at fault.
     pub fn settings(&self, admin_token: Option<String>) -> Result<Settings, String> {
         let hash_params =
@@ -226,6 +262,7 @@ impl ServeArgs {
             },
             admin_token,
             metrics_listen: self.metrics_listen,
+            lockout: self.lockout()?,
             shutdown: ShutdownSettings {
                 delay: Duration::from_millis(self.shutdown_delay_ms),
                 grace: Duration::from_secs(self.shutdown_grace_secs),

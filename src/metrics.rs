@@ -60,6 +60,8 @@ pub struct Metrics {
     pub db_connections: Family<PoolLabels, Gauge>,
     /// Calls that found no database connection within the acquire timeout.
     pub db_unavailable: Counter,
+    /// Accounts locked after repeated failed sign-ins.
+    pub lockouts: Counter,
     /// Links confirmed by this process.
     pub links: Counter,
     /// Links removed by this process.
@@ -89,6 +91,7 @@ impl Metrics {
             hash_duration: latency_histogram(),
             db_connections: Family::default(),
             db_unavailable: Counter::default(),
+            lockouts: Counter::default(),
             links: Counter::default(),
             unlinks: Counter::default(),
             event_streams: Gauge::default(),
@@ -130,6 +133,11 @@ impl Metrics {
             "db_unavailable",
             "Calls that got no database connection in time",
             metrics.db_unavailable.clone(),
+        );
+        registry.register(
+            "lockouts",
+            "Accounts locked after repeated failed sign-ins",
+            metrics.lockouts.clone(),
         );
         registry.register("links", "Links confirmed", metrics.links.clone());
         registry.register("unlinks", "Links removed", metrics.unlinks.clone());

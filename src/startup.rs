@@ -12,7 +12,7 @@ use crate::events::EventHub;
 use crate::grpc::{AccountAdminApi, AccountLinkApi, AdminAuth, FilerAuthApi, LinkStatusApi};
 use crate::health::{self, LIVENESS};
 use crate::linking::{
-    AdminService, LinkService, StatusService, clock::Clock, clock::SystemClock, demo,
+    AdminService, Credentials, LinkService, StatusService, clock::Clock, clock::SystemClock, demo,
 };
 use crate::password::PasswordHasher;
 use crate::proto::{
@@ -61,14 +61,20 @@ impl Application {
             migrate_with_backoff(store.as_ref()).await?;
         }
         let hasher = PasswordHasher::new(settings.hash_params, settings.hash_concurrency)?;
-        let links = LinkService::new(
+        let credentials = Credentials::new(
             store.clone(),
             hasher.clone(),
             clock.clone(),
+            settings.lockout,
+        );
+        let links = LinkService::new(
+            store.clone(),
+            credentials.clone(),
+            clock.clone(),
             settings.flow_ttl,
         );
-        let admin = AdminService::new(store.clone(), hasher.clone(), clock);
-        let status = StatusService::new(store.clone(), hasher);
+        let admin = AdminService::new(store.clone(), hasher, clock);
+        let status = StatusService::new(store.clone(), credentials);
         let (stop_streams, streams_stopped) = tokio::sync::watch::channel(false);
         let hub = EventHub::start(store.clone(), &settings.events, streams_stopped);
         if settings.demo {

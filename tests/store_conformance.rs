@@ -14,8 +14,9 @@ use pacer_link::domain::{
     ClientCode, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, FlowToken, PacerUsername,
 };
 use pacer_link::store::{
-    self, Backend, ConfirmOutcome, Conflict, FlowRecord, FlowStage, NewCourt, NewEcfAccount,
-    NewFlow, NewPacerAccount, PoolSettings, Store, StoreError,
+    self, Backend, ConfirmOutcome, Conflict, FailureOutcome, FlowRecord, FlowStage, LockoutPolicy,
+    NewCourt, NewEcfAccount, NewFlow, NewPacerAccount, PoolSettings, SignInSubject, Store,
+    StoreError,
 };
 
 /// A migrated, empty store and the database behind it.
@@ -422,6 +423,75 @@ mod suite {
         );
     }
 
+    pub async fn parallel_failures_are_all_counted(f: Fixture) {
+        let subject = SignInSubject::pacer(&pacer("alice"));
+        let policy = LockoutPolicy {
+            threshold: 1000,
+            base_lock: std::time::Duration::from_secs(60),
+            max_lock: std::time::Duration::from_secs(900),
+            forget_after: std::time::Duration::from_secs(3600),
+            max_per_hour: 1000,
+        };
+        let at = now();
+
+        let attempts = (0..50).map(|_| f.store.record_failure(&subject, at, &policy));
+        let outcomes = futures_util::future::join_all(attempts).await;
+
+        let mut counts: Vec<u32> = outcomes
+            .into_iter()
+            .map(|o| match o.unwrap() {
+                FailureOutcome::Counted { consecutive } => consecutive,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        counts.sort_unstable();
+        assert_eq!(counts, (1..=50).collect::<Vec<u32>>());
+        assert!(!f.store.is_locked(&subject, at, &policy).await.unwrap());
+    }
+
+    pub async fn the_threshold_locks_and_a_success_clears(f: Fixture) {
+        let subject = SignInSubject::ecf(&court_id(), &login("coalice"));
+        let policy = LockoutPolicy {
+            threshold: 3,
+            base_lock: std::time::Duration::from_secs(60),
+            max_lock: std::time::Duration::from_secs(900),
+            forget_after: std::time::Duration::from_secs(3600),
+            max_per_hour: 100,
+        };
+        let at = now();
+        for _ in 0..2 {
+            f.store.record_failure(&subject, at, &policy).await.unwrap();
+        }
+        f.store.clear_failures(&subject).await.unwrap();
+        for _ in 0..2 {
+            f.store.record_failure(&subject, at, &policy).await.unwrap();
+        }
+        assert!(!f.store.is_locked(&subject, at, &policy).await.unwrap());
+
+        let third = f.store.record_failure(&subject, at, &policy).await.unwrap();
+        let while_locked = f.store.record_failure(&subject, at, &policy).await.unwrap();
+
+        assert_eq!(
+            third,
+            FailureOutcome::Locked {
+                until: at + Duration::seconds(60)
+            }
+        );
+        assert_eq!(while_locked, FailureOutcome::AlreadyLocked);
+        assert!(
+            f.store
+                .is_locked(&subject, at + Duration::seconds(59), &policy)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !f.store
+                .is_locked(&subject, at + Duration::seconds(61), &policy)
+                .await
+                .unwrap()
+        );
+    }
+
     fn flow_login(flow: &FlowRecord) -> EcfLogin {
         match &flow.stage {
             FlowStage::EcfVerified(login) => login.clone(),
@@ -463,4 +533,6 @@ conformance!(
     a_losing_confirm_names_the_linked_side_and_writes_nothing,
     concurrent_confirms_of_one_flow_link_once,
     racing_flows_for_one_ecf_account_have_one_winner,
+    parallel_failures_are_all_counted,
+    the_threshold_locks_and_a_success_clears,
 );

@@ -2,6 +2,7 @@
 mod admin;
 pub mod clock;
 mod commands;
+mod credentials;
 pub mod demo;
 mod error;
 mod flow;
@@ -15,13 +16,13 @@ pub use commands::{
     EcfAccountView, FilerIdentity, LinkStatusView, PacerAccountView, Preview, ResetEcfPassword,
     StartedFlow, StatusQuery, StatusSubject, Unlink, Unlinked, VerifyEcf,
 };
+pub use credentials::Credentials;
 pub use error::LinkError;
 use flow::AnyFlow;
 pub use status::{MAX_BATCH, StatusService};
 
 use crate::domain::{FlowToken, PacerUsername};
-use crate::password::PasswordHasher;
-use crate::store::{ConfirmOutcome, LinkRecord, NewFlow, Store};
+use crate::store::{ConfirmOutcome, LinkRecord, NewFlow, SignInSubject, Store};
 use clock::Clock;
 
 /// What ConfirmLink says on success, word for word from the court's page.
@@ -36,7 +37,7 @@ const MISMATCH_NOTICE: &str =
 #[derive(Clone)]
 pub struct LinkService {
     store: Arc<dyn Store>,
-    hasher: PasswordHasher,
+    credentials: Credentials,
     clock: Arc<dyn Clock>,
     flow_ttl: chrono::Duration,
 }
@@ -45,13 +46,13 @@ impl LinkService {
     /// A service whose flows live for `flow_ttl`.
     pub fn new(
         store: Arc<dyn Store>,
-        hasher: PasswordHasher,
+        credentials: Credentials,
         clock: Arc<dyn Clock>,
         flow_ttl: std::time::Duration,
     ) -> Self {
         Self {
             store,
-            hasher,
+            credentials,
             clock,
             flow_ttl: chrono::Duration::from_std(flow_ttl).unwrap_or(chrono::Duration::MAX),
         }
@@ -69,12 +70,13 @@ impl LinkService {
             .ok_or(LinkError::UnknownCourt)?;
         let account = self.store.pacer_account(&cmd.username).await?;
         let stored = account.as_ref().map(|a| a.password_hash.as_str());
-        // Unknown usernames are checked against a dummy hash inside verify,
-        // so both failures cost the same and answer the same.
-        let proven = self.hasher.verify(&cmd.password, stored).await?;
-        let account = account
-            .filter(|_| proven)
-            .ok_or(LinkError::InvalidCredentials)?;
+        // Unknown usernames are checked against a dummy hash, so both
+        // failures cost the same and answer the same.
+        let subject = SignInSubject::pacer(&cmd.username);
+        self.credentials
+            .prove(&subject, &cmd.password, stored)
+            .await?;
+        let account = account.ok_or(LinkError::InvalidCredentials)?;
         if !account.upgraded {
             return Err(LinkError::PacerAccountNotUpgraded);
         }
@@ -121,10 +123,11 @@ impl LinkService {
             .await?;
         // A retired password is NULL and so verifies like an unknown login.
         let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
-        let proven = self.hasher.verify(&cmd.ecf_password, stored).await?;
-        let account = account
-            .filter(|_| proven)
-            .ok_or(LinkError::InvalidCredentials)?;
+        let subject = SignInSubject::ecf(&flow.court_id, &cmd.ecf_login);
+        self.credentials
+            .prove(&subject, &cmd.ecf_password, stored)
+            .await?;
+        let account = account.ok_or(LinkError::InvalidCredentials)?;
         if self
             .store
             .link_of_ecf(&flow.court_id, &account.login)

@@ -2,12 +2,12 @@
 //! credentials (step 6).
 use std::sync::Arc;
 
+use super::Credentials;
 use super::{
     AuthenticateFiler, FilerIdentity, LinkError, LinkStatusView, StatusQuery, StatusSubject,
 };
 use crate::domain::CourtId;
-use crate::password::PasswordHasher;
-use crate::store::Store;
+use crate::store::{SignInSubject, Store};
 
 /// The most lookups one batch may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -16,13 +16,13 @@ pub const MAX_BATCH: usize = 1000;
 #[derive(Clone)]
 pub struct StatusService {
     store: Arc<dyn Store>,
-    hasher: PasswordHasher,
+    credentials: Credentials,
 }
 
 impl StatusService {
     /// A status service over `store`.
-    pub fn new(store: Arc<dyn Store>, hasher: PasswordHasher) -> Self {
-        Self { store, hasher }
+    pub fn new(store: Arc<dyn Store>, credentials: Credentials) -> Self {
+        Self { store, credentials }
     }
 
     /// Succeeds when the court exists.
@@ -104,10 +104,11 @@ impl StatusService {
         // Retired CM/ECF logins are not PACER usernames, so they land here
         // too: checked against the dummy hash and refused alike.
         let stored = account.as_ref().map(|a| a.password_hash.as_str());
-        let proven = self.hasher.verify(&cmd.password, stored).await?;
-        let account = account
-            .filter(|_| proven)
-            .ok_or(LinkError::InvalidCredentials)?;
+        let subject = SignInSubject::pacer(&cmd.username);
+        self.credentials
+            .prove(&subject, &cmd.password, stored)
+            .await?;
+        let account = account.ok_or(LinkError::InvalidCredentials)?;
         let link = self
             .store
             .link_of_pacer(&court.id, &account.username)

@@ -1,6 +1,7 @@
 //! Storage behind one trait, so handlers never see a database and a second
 //! backend slots in without touching them. Every implementation must pass the
 //! conformance suite in `tests/store_conformance.rs`.
+pub mod lockout;
 pub mod postgres;
 mod records;
 mod sql_store;
@@ -14,9 +15,9 @@ use uuid::Uuid;
 
 use crate::domain::{CourtId, EcfLogin, FlowTokenHash, PacerUsername};
 pub use records::{
-    CourtRecord, EcfAccountRecord, FlowRecord, FlowStage, LinkEventKind, LinkEventRecord,
-    LinkRecord, NewCourt, NewEcfAccount, NewFlow, NewPacerAccount, PacerAccountRecord,
-    ResetOutcome, UnlinkOutcome,
+    CourtRecord, EcfAccountRecord, FailureOutcome, FlowRecord, FlowStage, LinkEventKind,
+    LinkEventRecord, LinkRecord, LockoutPolicy, NewCourt, NewEcfAccount, NewFlow, NewPacerAccount,
+    PacerAccountRecord, ResetOutcome, SignInSubject, UnlinkOutcome,
 };
 
 /// How a store's pool connects and how long a caller may wait for a connection.
@@ -207,6 +208,26 @@ pub trait Store: Send + Sync + 'static {
     /// replica, for PostgreSQL), until the connection fails. Wake-ups may be
     /// coalesced or lost; readers also poll, so a lost one only delays.
     async fn listen_for_events(&self, wake: &tokio::sync::Notify) -> Result<(), StoreError>;
+
+    /// Whether the subject is locked out at `now`.
+    async fn is_locked(
+        &self,
+        subject: &SignInSubject,
+        now: DateTime<Utc>,
+        policy: &LockoutPolicy,
+    ) -> Result<bool, StoreError>;
+
+    /// Counts a failed sign-in atomically (concurrent failures on any replica
+    /// are all counted) and locks the subject when the policy says so.
+    async fn record_failure(
+        &self,
+        subject: &SignInSubject,
+        now: DateTime<Utc>,
+        policy: &LockoutPolicy,
+    ) -> Result<FailureOutcome, StoreError>;
+
+    /// Forgets consecutive failures after a successful sign-in.
+    async fn clear_failures(&self, subject: &SignInSubject) -> Result<(), StoreError>;
 
     /// In one transaction: moves the flow from verified (with this CM/ECF
     /// login) to confirmed, inserts the link, retires the CM/ECF password and

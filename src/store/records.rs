@@ -192,3 +192,70 @@ pub enum ResetOutcome {
     /// No such account.
     NotFound,
 }
+
+/// Whose failed sign-ins are counted: a PACER username, or a CM/ECF login in a court.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInSubject {
+    /// `pacer` or `ecf`.
+    pub kind: &'static str,
+    /// The username, or `court:login`.
+    pub subject: String,
+}
+
+impl SignInSubject {
+    /// A PACER account's sign-ins (AuthenticatePacer and AuthenticateFiler).
+    pub fn pacer(username: &PacerUsername) -> Self {
+        Self {
+            kind: "pacer",
+            subject: username.as_str().to_owned(),
+        }
+    }
+
+    /// A CM/ECF account's sign-ins (VerifyEcf).
+    pub fn ecf(court: &CourtId, login: &EcfLogin) -> Self {
+        Self {
+            kind: "ecf",
+            subject: format!("{}:{}", court.as_str(), login.as_str()),
+        }
+    }
+}
+
+/// When repeated failures lock an account, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Consecutive failures that lock the account.
+    pub threshold: u32,
+    /// The first lock's length; each further lock doubles it.
+    pub base_lock: std::time::Duration,
+    /// The longest lock.
+    pub max_lock: std::time::Duration,
+    /// Failures (and past locks) are forgotten after this long without one.
+    pub forget_after: std::time::Duration,
+    /// Counted failures allowed per account per hour.
+    pub max_per_hour: u32,
+}
+
+impl LockoutPolicy {
+    /// The length of the account's next lock, after `lockouts` earlier ones.
+    pub fn lock_length(&self, lockouts: u32) -> std::time::Duration {
+        let factor = 1u32.checked_shl(lockouts.min(20)).unwrap_or(u32::MAX);
+        self.base_lock.saturating_mul(factor).min(self.max_lock)
+    }
+}
+
+/// What recording a failed sign-in did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureOutcome {
+    /// Counted; this many consecutive failures now.
+    Counted {
+        /// Consecutive failures, this one included.
+        consecutive: u32,
+    },
+    /// Counted, and the account is now locked until then.
+    Locked {
+        /// When the lock ends.
+        until: DateTime<Utc>,
+    },
+    /// The account was locked already: not counted.
+    AlreadyLocked,
+}

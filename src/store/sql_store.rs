@@ -136,6 +136,19 @@ macro_rules! sql_store {
             Ok(sequence)
         }
 
+        fn decode_failures(row: &$row) -> Result<$crate::store::lockout::FailureRow, $crate::store::StoreError> {
+            Ok($crate::store::lockout::FailureRow {
+                consecutive: column(row, "consecutive")?,
+                last_failure_at: time_column(row, "last_failure_at")?,
+                locked_until: time_column_opt(row, "locked_until")?,
+                lockouts: column(row, "lockouts")?,
+                hour_start: time_column(row, "hour_start")?,
+                hour_count: column(row, "hour_count")?,
+            })
+        }
+
+        const FAILURE_COLUMNS: &str = "consecutive, last_failure_at, locked_until, lockouts, hour_start, hour_count";
+
         const LINK_COLUMNS: &str = "court_id, ecf_login, pacer_username, linked_at";
 
         #[async_trait::async_trait]
@@ -451,6 +464,78 @@ macro_rules! sql_store {
 
             async fn listen_for_events(&self, wake: &tokio::sync::Notify) -> Result<(), $crate::store::StoreError> {
                 self.listen_now(wake).await
+            }
+
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "is_locked"))]
+            async fn is_locked(&self, subject: &$crate::store::SignInSubject, now: chrono::DateTime<chrono::Utc>, policy: &$crate::store::LockoutPolicy) -> Result<bool, $crate::store::StoreError> {
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT {FAILURE_COLUMNS} FROM sign_in_failures WHERE subject_kind = $1 AND subject = $2"
+                )))
+                .bind(subject.kind)
+                .bind(&subject.subject)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(store_error)?;
+                Ok(match row {
+                    Some(row) => $crate::store::lockout::locked(&decode_failures(&row)?, now, policy),
+                    None => false,
+                })
+            }
+
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "record_failure"))]
+            async fn record_failure(&self, subject: &$crate::store::SignInSubject, now: chrono::DateTime<chrono::Utc>, policy: &$crate::store::LockoutPolicy) -> Result<$crate::store::FailureOutcome, $crate::store::StoreError> {
+                let _writer = self.write_guard().await;
+                let mut tx = self.pool().begin().await.map_err(store_error)?;
+                // The upsert creates the row if needed and, on PostgreSQL,
+                // locks it: concurrent failures on any replica queue here, so
+                // none is lost.
+                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO sign_in_failures (subject_kind, subject, consecutive, last_failure_at, locked_until, \
+                     lockouts, hour_start, hour_count) VALUES ($1, $2, 0, $3, NULL, 0, $3, 0) \
+                     ON CONFLICT (subject_kind, subject) DO UPDATE SET consecutive = sign_in_failures.consecutive \
+                     RETURNING {FAILURE_COLUMNS}"
+                )))
+                .bind(subject.kind)
+                .bind(&subject.subject)
+                .bind(time_param(now))
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(store_error)?;
+                let (next, outcome) = $crate::store::lockout::after_failure(&decode_failures(&row)?, now, policy);
+                if outcome != $crate::store::FailureOutcome::AlreadyLocked {
+                    sqlx::query(
+                        "UPDATE sign_in_failures SET consecutive = $3, last_failure_at = $4, locked_until = $5, \
+                         lockouts = $6, hour_start = $7, hour_count = $8 WHERE subject_kind = $1 AND subject = $2",
+                    )
+                    .bind(subject.kind)
+                    .bind(&subject.subject)
+                    .bind(next.consecutive)
+                    .bind(time_param(next.last_failure_at))
+                    .bind(next.locked_until.map(time_param))
+                    .bind(next.lockouts)
+                    .bind(time_param(next.hour_start))
+                    .bind(next.hour_count)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(store_error)?;
+                }
+                tx.commit().await.map_err(store_error)?;
+                Ok(outcome)
+            }
+
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "clear_failures"))]
+            async fn clear_failures(&self, subject: &$crate::store::SignInSubject) -> Result<(), $crate::store::StoreError> {
+                let _writer = self.write_guard().await;
+                sqlx::query(
+                    "UPDATE sign_in_failures SET consecutive = 0, lockouts = 0 \
+                     WHERE subject_kind = $1 AND subject = $2 AND (consecutive > 0 OR lockouts > 0)",
+                )
+                .bind(subject.kind)
+                .bind(&subject.subject)
+                .execute(self.pool())
+                .await
+                .map_err(store_error)?;
+                Ok(())
             }
 
             #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "confirm_link"))]

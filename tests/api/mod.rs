@@ -7,6 +7,7 @@ mod flow_errors;
 mod input_validation;
 mod link_flow;
 mod link_status;
+mod lockout;
 mod platform;
 mod races;
 mod restart;

@@ -81,6 +81,13 @@ pub fn test_settings(database_url: String) -> Settings {
         hash_concurrency: 2,
         admin_token: Some(ADMIN_TOKEN.to_owned()),
         metrics_listen: None,
+        lockout: pacer_link::store::LockoutPolicy {
+            threshold: 10,
+            base_lock: Duration::from_secs(60),
+            max_lock: Duration::from_secs(900),
+            forget_after: Duration::from_secs(12 * 3600),
+            max_per_hour: 100,
+        },
         shutdown: pacer_link::config::ShutdownSettings {
             delay: Duration::ZERO,
             grace: Duration::from_secs(5),

@@ -101,4 +101,8 @@ fn time_column(row: &PgRow, column: &str) -> Result<DateTime<Utc>, StoreError> {
     sqlx::Row::try_get(row, column).map_err(store_error)
 }
 
+fn time_column_opt(row: &PgRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    sqlx::Row::try_get(row, column).map_err(store_error)
+}
+
 sql_store!(PgStore, PgRow);

@@ -123,4 +123,14 @@ fn time_column(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>, StoreErro
         .ok_or_else(|| StoreError::Internal(format!("stored {column} is out of range")))
 }
 
+fn time_column_opt(row: &SqliteRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+    let micros: Option<i64> = sqlx::Row::try_get(row, column).map_err(store_error)?;
+    micros
+        .map(|m| {
+            DateTime::from_timestamp_micros(m)
+                .ok_or_else(|| StoreError::Internal(format!("stored {column} is out of range")))
+        })
+        .transpose()
+}
+
 sql_store!(SqliteStore, SqliteRow);

@@ -1,0 +1,75 @@
+//! Password proofs with per-account lockout, shared by every sign-in path
+//! (AuthenticatePacer, VerifyEcf, AuthenticateFiler). The failure count lives
+//! in the database, so guesses spread over replicas are counted together.
+use std::sync::Arc;
+
+use super::{LinkError, clock::Clock};
+use crate::domain::Password;
+use crate::password::PasswordHasher;
+use crate::store::{FailureOutcome, LockoutPolicy, SignInSubject, Store};
+
+/// Proves passwords, counting failures and refusing locked accounts.
+#[derive(Clone)]
+pub struct Credentials {
+    store: Arc<dyn Store>,
+    hasher: PasswordHasher,
+    clock: Arc<dyn Clock>,
+    policy: LockoutPolicy,
+}
+
+impl Credentials {
+    /// Proofs against `store` under `policy`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        hasher: PasswordHasher,
+        clock: Arc<dyn Clock>,
+        policy: LockoutPolicy,
+    ) -> Self {
+        Self {
+            store,
+            hasher,
+            clock,
+            policy,
+        }
+    }
+
+    /// Succeeds when `password` matches `stored` and the subject is not
+    /// locked. Every failure, a lock included, is the same
+    /// `INVALID_CREDENTIALS`, after the same full-cost hash, so neither the
+    /// answer nor its timing says whether the account exists or is locked.
+    pub async fn prove(
+        &self,
+        subject: &SignInSubject,
+        password: &Password,
+        stored: Option<&str>,
+    ) -> Result<(), LinkError> {
+        let now = self.clock.now();
+        let locked = self.store.is_locked(subject, now, &self.policy).await?;
+        let proven = self
+            .hasher
+            .verify(password, if locked { None } else { stored })
+            .await?;
+        if locked {
+            tracing::warn!(kind = subject.kind, subject = %subject.subject, "sign-in refused: account locked");
+            return Err(LinkError::InvalidCredentials);
+        }
+        if proven {
+            self.store.clear_failures(subject).await?;
+            return Ok(());
+        }
+        if let FailureOutcome::Locked { until } = self
+            .store
+            .record_failure(subject, now, &self.policy)
+            .await?
+        {
+            crate::metrics::metrics().lockouts.inc();
+            tracing::warn!(kind = subject.kind, subject = %subject.subject, %until, "account locked after repeated failures");
+        }
+        Err(LinkError::InvalidCredentials)
+    }
+
+    /// Hashes a new password (for admin calls that set one).
+    pub fn hasher(&self) -> &PasswordHasher {
+        &self.hasher
+    }
+}

@@ -1,0 +1,173 @@
+//! The lockout arithmetic, kept apart from SQL so both backends share it and
+//! it can be tested on its own.
+use chrono::{DateTime, Utc};
+
+use super::{FailureOutcome, LockoutPolicy};
+
+/// A subject's stored failure state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureRow {
+    /// Failures since the last success or lock.
+    pub consecutive: i64,
+    /// When the last one happened.
+    pub last_failure_at: DateTime<Utc>,
+    /// When the current lock ends, if locked.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Locks so far (the wait doubles each time).
+    pub lockouts: i64,
+    /// Start of the current hourly window.
+    pub hour_start: DateTime<Utc>,
+    /// Failures counted in it.
+    pub hour_count: i64,
+}
+
+fn duration(d: std::time::Duration) -> chrono::Duration {
+    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+}
+
+/// Whether the subject may not sign in at `now`: inside a lock, or over the hourly cap.
+pub fn locked(row: &FailureRow, now: DateTime<Utc>, policy: &LockoutPolicy) -> bool {
+    let in_lock = row.locked_until.is_some_and(|until| until > now);
+    let hour_open = row.hour_start + chrono::Duration::hours(1) > now;
+    in_lock || (hour_open && row.hour_count >= i64::from(policy.max_per_hour))
+}
+
+/// The state after one more failure at `now`, and what it means.
+pub fn after_failure(
+    row: &FailureRow,
+    now: DateTime<Utc>,
+    policy: &LockoutPolicy,
+) -> (FailureRow, FailureOutcome) {
+    if locked(row, now, policy) {
+        return (row.clone(), FailureOutcome::AlreadyLocked);
+    }
+    let quiet = row.last_failure_at + duration(policy.forget_after) < now;
+    let (consecutive, lockouts) = if quiet {
+        (1, 0)
+    } else {
+        (row.consecutive + 1, row.lockouts)
+    };
+    let (hour_start, hour_count) = if row.hour_start + chrono::Duration::hours(1) <= now {
+        (now, 1)
+    } else {
+        (row.hour_start, row.hour_count + 1)
+    };
+    let mut next = FailureRow {
+        consecutive,
+        last_failure_at: now,
+        locked_until: None,
+        lockouts,
+        hour_start,
+        hour_count,
+    };
+    if consecutive >= i64::from(policy.threshold) {
+        let until = now + duration(policy.lock_length(u32::try_from(lockouts).unwrap_or(u32::MAX)));
+        next.locked_until = Some(until);
+        next.lockouts += 1;
+        next.consecutive = 0;
+        return (next, FailureOutcome::Locked { until });
+    }
+    let consecutive = u32::try_from(consecutive).unwrap_or(u32::MAX);
+    (next, FailureOutcome::Counted { consecutive })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    const POLICY: LockoutPolicy = LockoutPolicy {
+        threshold: 10,
+        base_lock: Duration::from_secs(60),
+        max_lock: Duration::from_secs(900),
+        forget_after: Duration::from_secs(12 * 3600),
+        max_per_hour: 100,
+    };
+
+    fn fresh(now: DateTime<Utc>) -> FailureRow {
+        FailureRow {
+            consecutive: 0,
+            last_failure_at: now,
+            locked_until: None,
+            lockouts: 0,
+            hour_start: now,
+            hour_count: 0,
+        }
+    }
+
+    fn fail(row: &mut FailureRow, now: DateTime<Utc>) -> FailureOutcome {
+        let (next, outcome) = after_failure(row, now, &POLICY);
+        *row = next;
+        outcome
+    }
+
+    #[test]
+    fn the_tenth_consecutive_failure_locks_for_a_minute() {
+        let now = Utc::now();
+        let mut row = fresh(now);
+        for i in 1..10 {
+            assert_eq!(
+                fail(&mut row, now),
+                FailureOutcome::Counted { consecutive: i }
+            );
+        }
+        assert_eq!(
+            fail(&mut row, now),
+            FailureOutcome::Locked {
+                until: now + chrono::Duration::seconds(60)
+            }
+        );
+        assert!(locked(&row, now, &POLICY));
+        assert!(!locked(&row, now + chrono::Duration::seconds(61), &POLICY));
+    }
+
+    #[test]
+    fn failures_while_locked_are_not_counted() {
+        let now = Utc::now();
+        let mut row = fresh(now);
+        for _ in 0..10 {
+            fail(&mut row, now);
+        }
+        let before = row.clone();
+        assert_eq!(
+            fail(&mut row, now + chrono::Duration::seconds(30)),
+            FailureOutcome::AlreadyLocked
+        );
+        assert_eq!(row, before);
+    }
+
+    #[test]
+    fn each_lock_doubles_up_to_fifteen_minutes() {
+        let lengths: Vec<u64> = (0..6).map(|n| POLICY.lock_length(n).as_secs()).collect();
+        assert_eq!(lengths, [60, 120, 240, 480, 900, 900]);
+    }
+
+    #[test]
+    fn failures_are_forgotten_after_twelve_quiet_hours() {
+        let now = Utc::now();
+        let mut row = fresh(now);
+        for _ in 0..9 {
+            fail(&mut row, now);
+        }
+        let later = now + chrono::Duration::hours(12) + chrono::Duration::seconds(1);
+        assert_eq!(
+            fail(&mut row, later),
+            FailureOutcome::Counted { consecutive: 1 }
+        );
+    }
+
+    #[test]
+    fn no_more_than_a_hundred_failures_count_per_hour() {
+        let policy = LockoutPolicy {
+            threshold: 1000,
+            ..POLICY
+        };
+        let now = Utc::now();
+        let mut row = fresh(now);
+        for _ in 0..100 {
+            row = after_failure(&row, now, &policy).0;
+        }
+        assert!(locked(&row, now, &policy));
+        assert!(!locked(&row, now + chrono::Duration::hours(1), &policy));
+    }
+}
