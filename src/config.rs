@@ -78,6 +78,10 @@ pub struct ServeArgs {
     /// Most password hashes computed at once; 0 means one per CPU core.
     #[arg(long, env = "PACER_LINK_HASH_CONCURRENCY", default_value_t = 0)]
     pub hash_concurrency: usize,
+    /// Largest request message accepted, in bytes; larger ones are refused
+    /// before they are decoded.
+    #[arg(long, env = "PACER_LINK_MAX_REQUEST_BYTES", default_value_t = 64 * 1024)]
+    pub max_request_bytes: usize,
     /// Consecutive failed sign-ins that lock an account.
     #[arg(long, env = "PACER_LINK_LOCKOUT_THRESHOLD", default_value_t = 10)]
     pub lockout_threshold: u32,
@@ -154,6 +158,8 @@ pub struct Settings {
     pub metrics_listen: Option<SocketAddr>,
     /// Per-account lockout.
     pub lockout: LockoutPolicy,
+    /// Largest request message accepted.
+    pub max_request_bytes: usize,
 }
 
 impl std::fmt::Debug for Settings {
@@ -263,6 +269,7 @@ impl ServeArgs {
             admin_token,
             metrics_listen: self.metrics_listen,
             lockout: self.lockout()?,
+            max_request_bytes: self.max_request_bytes.clamp(1024, 4 << 20),
             shutdown: ShutdownSettings {
                 delay: Duration::from_millis(self.shutdown_delay_ms),
                 grace: Duration::from_secs(self.shutdown_grace_secs),

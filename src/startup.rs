@@ -37,6 +37,7 @@ pub struct Application {
     stream_buffer: usize,
     stop_streams: tokio::sync::watch::Sender<bool>,
     shutdown: ShutdownSettings,
+    max_request_bytes: usize,
 }
 
 impl Application {
@@ -101,6 +102,7 @@ impl Application {
             stream_buffer: settings.events.stream_buffer,
             stop_streams,
             shutdown: settings.shutdown,
+            max_request_bytes: settings.max_request_bytes,
         })
     }
 
@@ -150,6 +152,7 @@ impl Application {
         let (drained, on_drained) = tokio::sync::oneshot::channel::<()>();
         let stop_streams = self.stop_streams;
         let timing = self.shutdown;
+        let limit = self.max_request_bytes;
         let drain = async move {
             shutdown.await;
             tracing::info!(?timing, "shutting down: not serving; ending event streams");
@@ -166,17 +169,27 @@ impl Application {
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .add_service(AccountLinkServiceServer::new(AccountLinkApi(self.links)))
-            .add_service(AccountAdminServiceServer::with_interceptor(
-                AccountAdminApi(self.admin),
+            .add_service(
+                AccountLinkServiceServer::new(AccountLinkApi(self.links))
+                    .max_decoding_message_size(limit),
+            )
+            .add_service(tonic::service::interceptor::InterceptedService::new(
+                AccountAdminServiceServer::new(AccountAdminApi(self.admin))
+                    .max_decoding_message_size(limit),
                 self.admin_auth,
             ))
-            .add_service(LinkStatusServiceServer::new(LinkStatusApi {
-                status: self.status.clone(),
-                hub: self.hub,
-                stream_buffer: self.stream_buffer,
-            }))
-            .add_service(FilerAuthServiceServer::new(FilerAuthApi(self.status)))
+            .add_service(
+                LinkStatusServiceServer::new(LinkStatusApi {
+                    status: self.status.clone(),
+                    hub: self.hub,
+                    stream_buffer: self.stream_buffer,
+                })
+                .max_decoding_message_size(limit),
+            )
+            .add_service(
+                FilerAuthServiceServer::new(FilerAuthApi(self.status))
+                    .max_decoding_message_size(limit),
+            )
             .serve_with_incoming_shutdown(incoming, drain);
         let deadline = async move {
             match on_drained.await {

@@ -132,3 +132,22 @@ async fn unicode_display_names_are_accepted_but_control_characters_are_not() {
 
     assert_eq!(violated_fields(&status), ["display_name"]);
 }
+
+#[tokio::test]
+async fn a_request_over_64_kib_is_refused_before_decoding() {
+    let app = spawn_app().await;
+
+    let status = expect_err(
+        app.link
+            .clone()
+            .authenticate_pacer(authenticate_request(
+                "cod",
+                demo::PACER_USERNAME,
+                &"p".repeat(70_000),
+                "",
+            ))
+            .await,
+    );
+
+    assert_eq!(status.code(), tonic::Code::OutOfRange, "{status:?}");
+}

@@ -81,6 +81,7 @@ pub fn test_settings(database_url: String) -> Settings {
         hash_concurrency: 2,
         admin_token: Some(ADMIN_TOKEN.to_owned()),
         metrics_listen: None,
+        max_request_bytes: 64 * 1024,
         lockout: pacer_link::store::LockoutPolicy {
             threshold: 10,
             base_lock: Duration::from_secs(60),
