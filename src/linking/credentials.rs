@@ -4,9 +4,11 @@
 use std::sync::Arc;
 
 use super::{LinkError, clock::Clock};
-use crate::domain::Password;
+use crate::domain::{CourtId, PacerUsername, Password};
 use crate::password::PasswordHasher;
-use crate::store::{FailureOutcome, LockoutPolicy, SignInSubject, Store};
+use crate::store::{
+    CourtRecord, FailureOutcome, LockoutPolicy, PacerAccountRecord, SignInSubject, Store,
+};
 
 /// Proves passwords, counting failures and refusing locked accounts.
 #[derive(Clone)]
@@ -68,8 +70,25 @@ impl Credentials {
         Err(LinkError::InvalidCredentials)
     }
 
-    /// Hashes a new password (for admin calls that set one).
-    pub fn hasher(&self) -> &PasswordHasher {
-        &self.hasher
+    /// Proves PACER credentials in an existing court: the court and the
+    /// account. Unknown usernames are checked against the dummy hash, so
+    /// they cost and answer the same as a wrong password.
+    pub async fn sign_in_pacer(
+        &self,
+        court: &CourtId,
+        username: &PacerUsername,
+        password: &Password,
+    ) -> Result<(CourtRecord, PacerAccountRecord), LinkError> {
+        let court = self
+            .store
+            .court(court)
+            .await?
+            .ok_or(LinkError::UnknownCourt)?;
+        let account = self.store.pacer_account(username).await?;
+        let stored = account.as_ref().map(|a| a.password_hash.as_str());
+        self.prove(&SignInSubject::pacer(username), password, stored)
+            .await?;
+        let account = account.ok_or(LinkError::InvalidCredentials)?;
+        Ok((court, account))
     }
 }

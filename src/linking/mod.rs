@@ -63,20 +63,10 @@ impl LinkService {
         &self,
         cmd: AuthenticatePacer,
     ) -> Result<StartedFlow, LinkError> {
-        let court = self
-            .store
-            .court(&cmd.court_id)
-            .await?
-            .ok_or(LinkError::UnknownCourt)?;
-        let account = self.store.pacer_account(&cmd.username).await?;
-        let stored = account.as_ref().map(|a| a.password_hash.as_str());
-        // Unknown usernames are checked against a dummy hash, so both
-        // failures cost the same and answer the same.
-        let subject = SignInSubject::pacer(&cmd.username);
-        self.credentials
-            .prove(&subject, &cmd.password, stored)
+        let (court, account) = self
+            .credentials
+            .sign_in_pacer(&cmd.court_id, &cmd.username, &cmd.password)
             .await?;
-        let account = account.ok_or(LinkError::InvalidCredentials)?;
         if !account.upgraded {
             return Err(LinkError::PacerAccountNotUpgraded);
         }

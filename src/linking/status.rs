@@ -7,7 +7,7 @@ use super::{
     AuthenticateFiler, FilerIdentity, LinkError, LinkStatusView, StatusQuery, StatusSubject,
 };
 use crate::domain::CourtId;
-use crate::store::{SignInSubject, Store};
+use crate::store::Store;
 
 /// The most lookups one batch may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -95,20 +95,12 @@ impl StatusService {
         &self,
         cmd: AuthenticateFiler,
     ) -> Result<FilerIdentity, LinkError> {
-        let court = self
-            .store
-            .court(&cmd.court_id)
-            .await?
-            .ok_or(LinkError::UnknownCourt)?;
-        let account = self.store.pacer_account(&cmd.username).await?;
-        // Retired CM/ECF logins are not PACER usernames, so they land here
-        // too: checked against the dummy hash and refused alike.
-        let stored = account.as_ref().map(|a| a.password_hash.as_str());
-        let subject = SignInSubject::pacer(&cmd.username);
-        self.credentials
-            .prove(&subject, &cmd.password, stored)
+        // Retired CM/ECF logins are not PACER usernames, so they are
+        // checked against the dummy hash and refused like any unknown user.
+        let (court, account) = self
+            .credentials
+            .sign_in_pacer(&cmd.court_id, &cmd.username, &cmd.password)
             .await?;
-        let account = account.ok_or(LinkError::InvalidCredentials)?;
         let link = self
             .store
             .link_of_pacer(&court.id, &account.username)
