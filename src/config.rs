@@ -217,6 +217,14 @@ impl ServeArgs {
                     .into(),
             );
         }
+        // Bounded so that time arithmetic on them cannot overflow.
+        const ONE_YEAR: u64 = 365 * 24 * 3600;
+        if self.lockout_max_secs > ONE_YEAR || self.lockout_forget_secs > ONE_YEAR {
+            return Err(
+                "PACER_LINK_LOCKOUT_MAX_SECS and PACER_LINK_LOCKOUT_FORGET_SECS must be at most a year"
+                    .into(),
+            );
+        }
         Ok(LockoutPolicy {
             threshold: self.lockout_threshold,
             base_lock: Duration::from_secs(self.lockout_base_secs),

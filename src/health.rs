@@ -61,6 +61,11 @@ pub fn spawn_readiness_monitor(
                     tracing::warn!("database unreachable: not ready");
                 }
                 set_ready(&health, now_ready).await;
+                // Shutdown may have begun while we wrote: it wins.
+                if *stopping.borrow() {
+                    set_ready(&health, false).await;
+                    return;
+                }
                 ready = Some(now_ready);
             }
             tokio::select! {

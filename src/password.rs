@@ -169,6 +169,11 @@ impl PasswordHasher {
         let queued = std::time::Instant::now();
         let job: Job = Box::new(move |memory| {
             drop(wait_span);
+            // A caller that gave up (deadline, disconnect) is not worth a hash.
+            if reply.is_closed() {
+                crate::metrics::metrics().hash_queue_depth.dec();
+                return;
+            }
             let m = crate::metrics::metrics();
             m.hash_queue_depth.dec();
             m.hash_wait

@@ -131,7 +131,7 @@ impl Application {
             .await;
         health::set_ready(&health, true).await;
         tracing::info!(addr = %self.local_addr(), "serving gRPC");
-        let stopping = self.stop_streams.subscribe();
+        let (shutting_down, stopping) = tokio::sync::watch::channel(false);
         health::spawn_readiness_monitor(health.clone(), self.store.clone(), stopping);
         if let Some(listener) = self.metrics_listener {
             tracing::info!(addr = ?listener.local_addr().ok(), "serving metrics");
@@ -155,12 +155,14 @@ impl Application {
         let limit = self.max_request_bytes;
         let drain = async move {
             shutdown.await;
-            tracing::info!(?timing, "shutting down: not serving; ending event streams");
-            // Event streams never end on their own: telling them to lets
-            // the graceful shutdown below finish.
-            let _ = stop_streams.send(true);
+            tracing::info!(?timing, "shutting down: not serving");
+            let _ = shutting_down.send(true);
             health::set_ready(&health, false).await;
             tokio::time::sleep(timing.delay).await;
+            // Event streams never end on their own: telling them to (after
+            // the delay, so their clients reconnect elsewhere) lets the
+            // graceful shutdown below finish.
+            let _ = stop_streams.send(true);
             let _ = drained.send(());
         };
         let serve = Server::builder()

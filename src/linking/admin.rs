@@ -131,7 +131,7 @@ impl AdminService {
         let hash = self.hasher.hash(cmd.new_password.password()).await?;
         match self
             .store
-            .reset_ecf_password(&cmd.court_id, &cmd.ecf_login, &hash)
+            .reset_ecf_password(&cmd.court_id, &cmd.ecf_login, &hash, self.clock.now())
             .await?
         {
             ResetOutcome::Reset => {

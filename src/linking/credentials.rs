@@ -46,12 +46,19 @@ impl Credentials {
         stored: Option<&str>,
     ) -> Result<(), LinkError> {
         let now = self.clock.now();
-        let locked = self.store.is_locked(subject, now, &self.policy).await?;
+        // The attempt is counted before the hash, so a burst of concurrent
+        // guesses cannot all pass a lock check made before any is recorded;
+        // a success gives the count back.
+        let attempt = self
+            .store
+            .record_failure(subject, now, &self.policy)
+            .await?;
+        let refused = attempt == FailureOutcome::AlreadyLocked;
         let proven = self
             .hasher
-            .verify(password, if locked { None } else { stored })
+            .verify(password, if refused { None } else { stored })
             .await?;
-        if locked {
+        if refused {
             tracing::warn!(kind = subject.kind, subject = %subject.subject, "sign-in refused: account locked");
             return Err(LinkError::InvalidCredentials);
         }
@@ -59,11 +66,7 @@ impl Credentials {
             self.store.clear_failures(subject).await?;
             return Ok(());
         }
-        if let FailureOutcome::Locked { until } = self
-            .store
-            .record_failure(subject, now, &self.policy)
-            .await?
-        {
+        if let FailureOutcome::Locked { until } = attempt {
             crate::metrics::metrics().lockouts.inc();
             tracing::warn!(kind = subject.kind, subject = %subject.subject, %until, "account locked after repeated failures");
         }

@@ -189,6 +189,9 @@ impl LinkService {
                     self.clock.now(),
                 )
                 .await?;
+            if outcome == ConfirmOutcome::ProofStale {
+                return Err(LinkError::FlowNotFoundOrExpired);
+            }
             if let ConfirmOutcome::Linked(link) = outcome {
                 crate::metrics::metrics().links.inc();
                 tracing::info!(

@@ -105,6 +105,9 @@ pub enum StoreError {
 pub enum ConfirmOutcome {
     /// The link was created in this call.
     Linked(LinkRecord),
+    /// The CM/ECF password proven at VerifyEcf has since been reset or
+    /// retired; nothing was written.
+    ProofStale,
     /// The flow was no longer in the verified stage (another call confirmed
     /// it, or it expired, or it was re-verified meanwhile): re-read it.
     FlowChanged,
@@ -192,6 +195,7 @@ pub trait Store: Send + Sync + 'static {
         court: &CourtId,
         login: &EcfLogin,
         password_hash: &str,
+        now: DateTime<Utc>,
     ) -> Result<ResetOutcome, StoreError>;
 
     /// Up to `limit` committed events with a sequence above `after`, in order.
@@ -226,7 +230,8 @@ pub trait Store: Send + Sync + 'static {
         policy: &LockoutPolicy,
     ) -> Result<FailureOutcome, StoreError>;
 
-    /// Forgets consecutive failures after a successful sign-in.
+    /// After a successful sign-in (whose attempt was counted beforehand):
+    /// gives that attempt back and forgets consecutive failures and locks.
     async fn clear_failures(&self, subject: &SignInSubject) -> Result<(), StoreError>;
 
     /// In one transaction: moves the flow from verified (with this CM/ECF

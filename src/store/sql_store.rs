@@ -336,7 +336,7 @@ macro_rules! sql_store {
             async fn record_ecf_verified(&self, flow_id: uuid::Uuid, login: &$crate::domain::EcfLogin, now: chrono::DateTime<chrono::Utc>) -> Result<bool, $crate::store::StoreError> {
                 let _writer = self.write_guard().await;
                 let updated = sqlx::query(
-                    "UPDATE link_flows SET stage = 'ecf_verified', ecf_login = $2 WHERE flow_id = $1 \
+                    "UPDATE link_flows SET stage = 'ecf_verified', ecf_login = $2, ecf_verified_at = $3 WHERE flow_id = $1 \
                      AND stage IN ('pacer_authenticated', 'ecf_verified') AND expires_at > $3",
                 )
                 .bind(flow_id)
@@ -399,7 +399,7 @@ macro_rules! sql_store {
             }
 
             #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "reset_ecf_password"))]
-            async fn reset_ecf_password(&self, court: &$crate::domain::CourtId, login: &$crate::domain::EcfLogin, password_hash: &str) -> Result<$crate::store::ResetOutcome, $crate::store::StoreError> {
+            async fn reset_ecf_password(&self, court: &$crate::domain::CourtId, login: &$crate::domain::EcfLogin, password_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<$crate::store::ResetOutcome, $crate::store::StoreError> {
                 use $crate::store::ResetOutcome;
                 let _writer = self.write_guard().await;
                 let mut tx = self.pool().begin().await.map_err(store_error)?;
@@ -426,11 +426,13 @@ macro_rules! sql_store {
                     return Ok(ResetOutcome::Linked);
                 }
                 sqlx::query(
-                    "UPDATE ecf_accounts SET password_hash = $3, retired_at = NULL WHERE court_id = $1 AND login = $2",
+                    "UPDATE ecf_accounts SET password_hash = $3, retired_at = NULL, password_set_at = $4 \
+                     WHERE court_id = $1 AND login = $2",
                 )
                 .bind(court.as_str())
                 .bind(login.as_str())
                 .bind(password_hash)
+                .bind(time_param(now))
                 .execute(&mut *tx)
                 .await
                 .map_err(store_error)?;
@@ -527,8 +529,9 @@ macro_rules! sql_store {
             async fn clear_failures(&self, subject: &$crate::store::SignInSubject) -> Result<(), $crate::store::StoreError> {
                 let _writer = self.write_guard().await;
                 sqlx::query(
-                    "UPDATE sign_in_failures SET consecutive = 0, lockouts = 0 \
-                     WHERE subject_kind = $1 AND subject = $2 AND (consecutive > 0 OR lockouts > 0)",
+                    "UPDATE sign_in_failures SET consecutive = 0, lockouts = 0, locked_until = NULL, \
+                     hour_count = CASE WHEN hour_count > 0 THEN hour_count - 1 ELSE 0 END \
+                     WHERE subject_kind = $1 AND subject = $2",
                 )
                 .bind(subject.kind)
                 .bind(&subject.subject)
@@ -590,15 +593,24 @@ macro_rules! sql_store {
                 .await
                 .map_err(store_error)?;
                 let link = decode_link(&row)?;
-                sqlx::query(
-                    "UPDATE ecf_accounts SET password_hash = NULL, retired_at = $3 WHERE court_id = $1 AND login = $2",
+                // Retire the password only if it is still the one this flow
+                // proved: a reset or an unlink since VerifyEcf voids the proof.
+                let retired = sqlx::query(
+                    "UPDATE ecf_accounts SET password_hash = NULL, retired_at = $3 WHERE court_id = $1 AND login = $2 \
+                     AND password_hash IS NOT NULL AND (password_set_at IS NULL OR password_set_at < \
+                     (SELECT ecf_verified_at FROM link_flows WHERE flow_id = $4))",
                 )
                 .bind(flow.court_id.as_str())
                 .bind(ecf_login.as_str())
                 .bind(time_param(now))
+                .bind(flow.id)
                 .execute(&mut *tx)
                 .await
-                .map_err(store_error)?;
+                .map_err(store_error)?
+                .rows_affected();
+                if retired == 0 {
+                    return Ok(ConfirmOutcome::ProofStale);
+                }
                 append_event(&mut tx, $crate::store::LinkEventKind::Linked, &link, now).await?;
                 tx.commit().await.map_err(store_error)?;
                 self.after_event_commit();

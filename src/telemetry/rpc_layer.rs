@@ -90,7 +90,14 @@ where
     fn call(&mut self, request: Request<B>) -> Self::Future {
         let path = request.uri().path().trim_start_matches('/');
         let (service, method) = path.split_once('/').unwrap_or((path, ""));
-        let (service, method) = (service.to_owned(), method.to_owned());
+        // Only our own services become label values: arbitrary paths from
+        // callers must not grow the metric families without bound.
+        let known = service.starts_with("court.identity.v1.") || service.starts_with("grpc.");
+        let (service, method) = if known && !method.is_empty() && method.len() <= 64 {
+            (service.to_owned(), method.to_owned())
+        } else {
+            ("unknown".to_owned(), "unknown".to_owned())
+        };
         let span = tracing::info_span!(
             "rpc",
             otel.name = %format!("{service}/{method}"),

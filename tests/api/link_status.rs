@@ -208,6 +208,8 @@ async fn unlink_then_reset_lets_the_filer_link_again() {
     app.reset_ecf_password(demo::ECF_LOGIN, "New-AttorneyTwo-2026")
         .await
         .unwrap();
+    // The test clock stands still; a proof must come after the reset.
+    app.clock.advance(std::time::Duration::from_secs(1));
     app.verify_ecf(&started.flow_token, demo::ECF_LOGIN, "New-AttorneyTwo-2026")
         .await
         .unwrap();
@@ -249,4 +251,47 @@ async fn unlinking_an_unlinked_account_and_resetting_a_linked_one_are_refused() 
         "ECF_ACCOUNT_NOT_LINKED",
     );
     assert_reason(&linked, Code::AlreadyExists, "ECF_ACCOUNT_ALREADY_LINKED");
+}
+
+#[tokio::test]
+async fn a_password_reset_voids_verifications_made_before_it() {
+    let app = spawn_app().await;
+    app.create_pacer("rival", "Rival-Pacer-Pass01", "Rival Filer")
+        .await;
+    let victim = app.demo_flow().await;
+    let attacker = app
+        .verified_flow(
+            ("rival", "Rival-Pacer-Pass01"),
+            (demo::ECF_LOGIN, demo::ECF_PASSWORD),
+        )
+        .await;
+    app.confirm(&victim).await.unwrap();
+    app.unlink(demo::ECF_LOGIN).await.unwrap();
+
+    let after_unlink = expect_err(app.confirm(&attacker).await);
+    app.clock.advance(std::time::Duration::from_secs(1));
+    app.reset_ecf_password(demo::ECF_LOGIN, "New-AttorneyTwo-2026")
+        .await
+        .unwrap();
+    let after_reset = expect_err(app.confirm(&attacker).await);
+    app.clock.advance(std::time::Duration::from_secs(1));
+    let reverified = app
+        .verify_ecf(&attacker, demo::ECF_LOGIN, "New-AttorneyTwo-2026")
+        .await;
+
+    assert_reason(
+        &after_unlink,
+        Code::FailedPrecondition,
+        "FLOW_NOT_FOUND_OR_EXPIRED",
+    );
+    assert_reason(
+        &after_reset,
+        Code::FailedPrecondition,
+        "FLOW_NOT_FOUND_OR_EXPIRED",
+    );
+    assert!(reverified.is_ok());
+    assert!(
+        app.confirm(&attacker).await.is_ok(),
+        "a proof made after the reset links"
+    );
 }

@@ -19,9 +19,13 @@ pub(super) fn store_error(error: sqlx::Error) -> StoreError {
                     StoreError::UnknownCourt
                 }
                 // Class 08 is "connection exception"; 57P0x are shutdowns
-                // and crash recovery; 53300 is "too many connections".
+                // and crash recovery; 53300 is "too many connections";
+                // 40P01 (deadlock) and 40001 (serialization) are safe to
+                // retry; 25006 is a read-only server after a failover.
                 (code, _)
-                    if code.starts_with("08") || code.starts_with("57P") || code == "53300" =>
+                    if code.starts_with("08")
+                        || code.starts_with("57P")
+                        || matches!(code, "53300" | "40P01" | "40001" | "25006") =>
                 {
                     StoreError::Unavailable(error.to_string())
                 }
