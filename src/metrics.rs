@@ -3,7 +3,6 @@
 //! Prometheus clients conventionally keep, so every layer can count without
 //! threading a handle through it.
 use std::{
-    net::SocketAddr,
     sync::{Arc, OnceLock},
     time::Duration,
 };
@@ -207,11 +206,6 @@ pub async fn serve(
     axum::serve(listener, app)
         .with_graceful_shutdown(stop)
         .await
-}
-
-/// Binds the metrics port.
-pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(addr).await
 }
 
 /// Seconds as a histogram observation.

@@ -87,7 +87,7 @@ impl Application {
         }
         let listener = TcpListener::bind(settings.listen).await?;
         let metrics_listener = match settings.metrics_listen {
-            Some(addr) => Some(crate::metrics::bind(addr).await?),
+            Some(addr) => Some(TcpListener::bind(addr).await?),
             None => None,
         };
         Ok(Self {
