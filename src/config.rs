@@ -5,9 +5,12 @@ use std::{net::SocketAddr, time::Duration};
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::caller::SourcePolicy;
 use crate::events::EventSettings;
+use crate::mfa::TotpKey;
 use crate::password::HashParams;
 use crate::store::{Backend, DEFAULT_SQLITE_URL, LockoutPolicy, PoolSettings};
+use crate::throttle::ThrottleSettings;
 
 /// pacer-link: links upgraded PACER accounts to legacy CM/ECF e-filing accounts.
 #[derive(Debug, Parser)]
@@ -78,6 +81,26 @@ pub struct ServeArgs {
     /// Most password hashes computed at once; 0 means one per CPU core.
     #[arg(long, env = "PACER_LINK_HASH_CONCURRENCY", default_value_t = 0)]
     pub hash_concurrency: usize,
+    /// Sign-ins that may wait for or hold a hashing thread; more are refused
+    /// at once with RESOURCE_EXHAUSTED. 0 means twice the hashing threads,
+    /// which keeps an admitted call's wait under one hash time.
+    #[arg(long, env = "PACER_LINK_HASH_QUEUE_DEPTH", default_value_t = 0)]
+    pub hash_queue_depth: usize,
+    /// Failed sign-in attempts refilled per minute for each source address
+    /// (IPv4 address or IPv6 /64); 0 turns per-source throttling off.
+    #[arg(
+        long,
+        env = "PACER_LINK_SOURCE_ATTEMPTS_PER_MINUTE",
+        default_value_t = 30
+    )]
+    pub source_attempts_per_minute: u32,
+    /// Failed sign-in attempts a quiet source may make at once.
+    #[arg(long, env = "PACER_LINK_SOURCE_BURST", default_value_t = 20)]
+    pub source_burst: u32,
+    /// Take the caller's address from the first x-forwarded-for hop: only
+    /// behind a proxy or mesh gateway that always sets it.
+    #[arg(long, env = "PACER_LINK_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
     /// Largest request message accepted, in bytes; larger ones are refused
     /// before they are decoded.
     #[arg(long, env = "PACER_LINK_MAX_REQUEST_BYTES", default_value_t = 64 * 1024)]
@@ -160,6 +183,14 @@ pub struct Settings {
     pub lockout: LockoutPolicy,
     /// Largest request message accepted.
     pub max_request_bytes: usize,
+    /// Sign-ins admitted to the hashing queue at once.
+    pub hash_queue_depth: usize,
+    /// Per-source throttling of sign-in attempts.
+    pub throttle: ThrottleSettings,
+    /// Which address stands for the caller.
+    pub source_policy: SourcePolicy,
+    /// The key sealing TOTP secrets; without it no second factor can be enrolled.
+    pub totp_key: Option<TotpKey>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -177,6 +208,8 @@ impl std::fmt::Debug for Settings {
 
 /// The environment variable holding the admin token.
 pub const ADMIN_TOKEN_ENV: &str = "PACER_LINK_ADMIN_TOKEN";
+/// The environment variable holding the TOTP sealing key (64 hex digits).
+pub const TOTP_KEY_ENV: &str = "PACER_LINK_TOTP_KEY";
 const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
 impl DatabaseArgs {
@@ -234,8 +267,13 @@ impl ServeArgs {
         })
     }
 
-    /// Validates the options; the error names the setting at fault.
-    pub fn settings(&self, admin_token: Option<String>) -> Result<Settings, String> {
+    /// Validates the options and reads the secrets (admin token, TOTP key)
+    /// from the environment or their `_FILE`s; the error names the setting at fault.
+    pub fn settings(&self) -> Result<Settings, String> {
+        let admin_token = secret_from_env(ADMIN_TOKEN_ENV)?;
+        let totp_key = secret_from_env(TOTP_KEY_ENV)?
+            .map(|hex| TotpKey::from_hex(&hex).map_err(|e| format!("{TOTP_KEY_ENV}: {e}")))
+            .transpose()?;
         let hash_params =
             HashParams::new(self.argon2_m_cost, self.argon2_t_cost, self.argon2_p_cost)
                 .map_err(|e| format!("PACER_LINK_ARGON2_*: {e}"))?;
@@ -261,6 +299,11 @@ impl ServeArgs {
             ));
         }
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let hash_concurrency = if self.hash_concurrency == 0 {
+            cores
+        } else {
+            self.hash_concurrency
+        };
         Ok(Settings {
             listen: self.listen,
             database_url: self.database.url()?,
@@ -269,11 +312,23 @@ impl ServeArgs {
             demo: self.demo,
             flow_ttl: Duration::from_secs(self.flow_ttl_secs),
             hash_params,
-            hash_concurrency: if self.hash_concurrency == 0 {
-                cores
+            hash_concurrency,
+            hash_queue_depth: if self.hash_queue_depth == 0 {
+                2 * hash_concurrency
             } else {
-                self.hash_concurrency
+                self.hash_queue_depth.max(hash_concurrency)
             },
+            throttle: ThrottleSettings {
+                per_minute: self.source_attempts_per_minute,
+                burst: self.source_burst.max(1),
+                max_sources: 100_000,
+            },
+            source_policy: if self.trust_forwarded_for {
+                SourcePolicy::FirstForwardedHop
+            } else {
+                SourcePolicy::Peer
+            },
+            totp_key,
             admin_token,
             metrics_listen: self.metrics_listen,
             lockout: self.lockout()?,

@@ -2,6 +2,8 @@
 //! account, per court, over gRPC.
 #![warn(missing_docs)]
 
+pub mod audit;
+pub mod caller;
 pub mod config;
 pub mod domain;
 pub mod events;
@@ -9,10 +11,12 @@ mod grpc;
 pub mod health;
 pub mod linking;
 pub mod metrics;
+pub mod mfa;
 pub mod password;
 pub mod proto;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod throttle;
 
 pub use grpc::ERROR_DOMAIN;

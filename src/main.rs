@@ -1,5 +1,5 @@
 use clap::Parser;
-use pacer_link::config::{ADMIN_TOKEN_ENV, Cli, Command, secret_from_env};
+use pacer_link::config::{Cli, Command};
 use pacer_link::startup::Application;
 use pacer_link::telemetry::{Telemetry, TelemetryConfig};
 
@@ -19,8 +19,8 @@ async fn main() -> anyhow::Result<()> {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => {
-            let settings = secret_from_env(ADMIN_TOKEN_ENV)
-                .and_then(|token| args.settings(token))
+            let settings = args
+                .settings()
                 .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
             Application::build(settings)
                 .await?

@@ -61,6 +61,14 @@ pub struct Metrics {
     pub db_unavailable: Counter,
     /// Accounts locked after repeated failed sign-ins.
     pub lockouts: Counter,
+    /// Sign-ins refused because the hashing queue was full.
+    pub hash_shed: Counter,
+    /// Calls refused by the per-source rate limit.
+    pub source_throttled: Counter,
+    /// Audit events that could not be written.
+    pub audit_failures: Counter,
+    /// Stored password hashes upgraded to the configured parameters.
+    pub rehashes: Counter,
     /// Links confirmed by this process.
     pub links: Counter,
     /// Links removed by this process.
@@ -91,6 +99,10 @@ impl Metrics {
             db_connections: Family::default(),
             db_unavailable: Counter::default(),
             lockouts: Counter::default(),
+            hash_shed: Counter::default(),
+            source_throttled: Counter::default(),
+            audit_failures: Counter::default(),
+            rehashes: Counter::default(),
             links: Counter::default(),
             unlinks: Counter::default(),
             event_streams: Gauge::default(),
@@ -137,6 +149,26 @@ impl Metrics {
             "lockouts",
             "Accounts locked after repeated failed sign-ins",
             metrics.lockouts.clone(),
+        );
+        registry.register(
+            "hash_shed",
+            "Sign-ins refused because the hashing queue was full",
+            metrics.hash_shed.clone(),
+        );
+        registry.register(
+            "source_throttled",
+            "Calls refused by the per-source rate limit",
+            metrics.source_throttled.clone(),
+        );
+        registry.register(
+            "audit_failures",
+            "Audit events that could not be written",
+            metrics.audit_failures.clone(),
+        );
+        registry.register(
+            "rehashes",
+            "Stored password hashes upgraded to the configured parameters",
+            metrics.rehashes.clone(),
         );
         registry.register("links", "Links confirmed", metrics.links.clone());
         registry.register("unlinks", "Links removed", metrics.unlinks.clone());

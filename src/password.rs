@@ -3,9 +3,12 @@
 //! A hash costs ~19 MiB and tens of milliseconds of CPU: on the async workers
 //! it would stall every other call, and unbounded it would exhaust memory
 //! under a burst. So hashes run on `concurrency` dedicated threads fed by a
-//! bounded queue, and unknown accounts are checked against a dummy hash of
+//! bounded queue; a caller that finds the queue full is refused at once
+//! (load shedding) rather than left waiting behind work the threads cannot
+//! finish in time. Unknown accounts are checked against a dummy hash of
 //! the same cost so that timing does not reveal which usernames exist.
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
 
 use argon2::{
     Algorithm, Argon2, Block, Params, Version,
@@ -64,6 +67,12 @@ pub enum HashError {
     /// The hashing threads are gone (the service is shutting down).
     #[error("password hashing unavailable: {0}")]
     Task(String),
+    /// Every queue slot is taken: the caller should retry after `retry_after`.
+    #[error("password hashing queue full")]
+    Overloaded {
+        /// About how long the queued work takes to drain.
+        retry_after: Duration,
+    },
     /// argon2 refused the input or a stored hash is corrupt.
     #[error("password hashing failed: {0}")]
     Argon2(String),
@@ -76,68 +85,108 @@ fn argon2_error(e: impl std::fmt::Display) -> HashError {
 /// Work for a hashing thread: it gets the thread's reusable argon2 memory.
 type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
 
-/// How many hashes may wait for a thread; callers beyond it wait to enqueue.
-const QUEUE_DEPTH: usize = 1024;
+/// A hashing thread idle this long gives its argon2 buffer back to the
+/// operating system, so an idle process does not hold `concurrency` x 19 MiB.
+const IDLE_RELEASE: Duration = Duration::from_secs(2);
+
+/// A reserved place in the hashing queue. Taken before any other work of a
+/// sign-in (e.g. counting the attempt), so a refused call changes nothing.
+pub struct HashSlot {
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
 
 /// Hashes and verifies passwords on a fixed set of dedicated threads.
 ///
 /// Each thread keeps one argon2 memory buffer (19 MiB at the default cost)
-/// and reuses it for every hash, so the process holds `concurrency` buffers
-/// however many sign-ins arrive, instead of allocating (and the allocator
-/// retaining) a fresh one per call.
+/// and reuses it while busy, so the process holds at most `concurrency`
+/// buffers however many sign-ins arrive; after `IDLE_RELEASE` without work
+/// the buffer is freed.
 #[derive(Clone)]
 pub struct PasswordHasher {
     params: HashParams,
-    jobs: tokio::sync::mpsc::Sender<Job>,
+    jobs: mpsc::SyncSender<Job>,
+    slots: Arc<tokio::sync::Semaphore>,
+    /// How long one hash takes, for the retry hint of a refused call.
+    hash_time: Duration,
+    concurrency: usize,
+    queue_depth: usize,
     dummy_hash: Arc<str>,
 }
 
 impl PasswordHasher {
-    /// A hasher with `concurrency` hashing threads.
-    pub fn new(params: HashParams, concurrency: usize) -> Result<Self, HashError> {
+    /// A hasher with `concurrency` hashing threads and room for
+    /// `queue_depth` hashes in progress or waiting (at least `concurrency`).
+    pub fn new(
+        params: HashParams,
+        concurrency: usize,
+        queue_depth: usize,
+    ) -> Result<Self, HashError> {
+        return_large_frees_to_the_os();
+        let concurrency = concurrency.max(1);
+        let queue_depth = queue_depth.max(concurrency);
         let mut memory = Vec::new();
+        let started = std::time::Instant::now();
         let dummy_hash = hash_with(
             &params,
             b"pacer-link dummy password for unknown accounts",
             &mut memory,
         )?;
+        let hash_time = started.elapsed();
         drop(memory);
-        let (jobs, queue) = tokio::sync::mpsc::channel::<Job>(QUEUE_DEPTH);
-        let queue = Arc::new(std::sync::Mutex::new(queue));
-        for i in 0..concurrency.max(1) {
+        let (jobs, queue) = mpsc::sync_channel::<Job>(queue_depth);
+        let queue = Arc::new(Mutex::new(queue));
+        for i in 0..concurrency {
             let queue = queue.clone();
             std::thread::Builder::new()
                 .name(format!("pacer-link-hash-{i}"))
-                .spawn(move || {
-                    let mut memory = Vec::new();
-                    loop {
-                        // One thread waits on the queue at a time; the others
-                        // wait for the lock. All exit once every sender is gone.
-                        let job = queue
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .blocking_recv();
-                        match job {
-                            Some(job) => job(&mut memory),
-                            None => return,
-                        }
-                    }
-                })
+                .spawn(move || hashing_thread(&queue))
                 .map_err(|e| HashError::Task(e.to_string()))?;
         }
         Ok(Self {
             params,
             jobs,
+            slots: Arc::new(tokio::sync::Semaphore::new(queue_depth)),
+            hash_time,
+            concurrency,
+            queue_depth,
             dummy_hash: dummy_hash.into(),
         })
     }
 
+    /// The configured parameters.
+    pub fn params(&self) -> HashParams {
+        self.params
+    }
+
+    /// Reserves a place in the queue, or refuses at once when it is full.
+    pub fn reserve(&self) -> Result<HashSlot, HashError> {
+        match self.slots.clone().try_acquire_owned() {
+            Ok(permit) => Ok(HashSlot { _permit: permit }),
+            Err(_) => {
+                crate::metrics::metrics().hash_shed.inc();
+                // The queue drains `concurrency` hashes per hash time.
+                let rounds = (self.queue_depth / self.concurrency).max(1) as u32;
+                Err(HashError::Overloaded {
+                    retry_after: (self.hash_time * rounds).max(Duration::from_millis(100)),
+                })
+            }
+        }
+    }
+
     /// Hashes a new password into a PHC string.
     pub async fn hash(&self, password: &Password) -> Result<String, HashError> {
+        let slot = self.reserve()?;
+        self.hash_in(slot, password).await
+    }
+
+    /// Hashes a new password in a reserved slot.
+    pub async fn hash_in(&self, slot: HashSlot, password: &Password) -> Result<String, HashError> {
         let params = self.params;
         let password = password.clone();
-        self.run(move |memory| hash_with(&params, password.expose(), memory))
-            .await
+        self.run(slot, move |memory| {
+            hash_with(&params, password.expose(), memory)
+        })
+        .await
     }
 
     /// Whether `password` matches `stored`. With no stored hash (unknown or
@@ -148,17 +197,47 @@ impl PasswordHasher {
         password: &Password,
         stored: Option<&str>,
     ) -> Result<bool, HashError> {
+        let slot = self.reserve()?;
+        self.verify_in(slot, password, stored).await
+    }
+
+    /// `verify` in a reserved slot.
+    pub async fn verify_in(
+        &self,
+        slot: HashSlot,
+        password: &Password,
+        stored: Option<&str>,
+    ) -> Result<bool, HashError> {
         let known = stored.is_some();
         let phc = stored.map_or_else(|| self.dummy_hash.to_string(), str::to_owned);
         let password = password.clone();
         let matched = self
-            .run(move |memory| verify_with(password.expose(), &phc, memory))
+            .run(slot, move |memory| {
+                verify_with(password.expose(), &phc, memory)
+            })
             .await?;
         Ok(known && matched)
     }
 
+    /// Whether a stored hash was made with weaker parameters than the
+    /// configured ones (or is not a readable argon2id hash at all), so the
+    /// next successful sign-in should store a fresh hash.
+    pub fn needs_rehash(&self, stored: &str) -> bool {
+        let Ok(hash) = PasswordHash::new(stored) else {
+            return true;
+        };
+        let Ok(params) = Params::try_from(&hash) else {
+            return true;
+        };
+        hash.algorithm != Algorithm::Argon2id.ident()
+            || params.m_cost() < self.params.m_cost
+            || params.t_cost() < self.params.t_cost
+            || params.p_cost() < self.params.p_cost
+    }
+
     async fn run<T: Send + 'static>(
         &self,
+        slot: HashSlot,
         work: impl FnOnce(&mut Vec<Block>) -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
         let m = crate::metrics::metrics();
@@ -168,6 +247,8 @@ impl PasswordHasher {
         let hash_span = tracing::info_span!("password_hash");
         let queued = std::time::Instant::now();
         let job: Job = Box::new(move |memory| {
+            // The slot is released when the job is done or skipped.
+            let _slot = slot;
             drop(wait_span);
             // A caller that gave up (deadline, disconnect) is not worth a hash.
             if reply.is_closed() {
@@ -185,13 +266,51 @@ impl PasswordHasher {
             let _ = reply.send(result);
         });
         m.hash_queue_depth.inc();
-        if self.jobs.send(job).await.is_err() {
+        // The slot guarantees room: the channel is as deep as the semaphore.
+        if let Err(e) = self.jobs.try_send(job) {
             m.hash_queue_depth.dec();
-            return Err(HashError::Task("hashing threads stopped".into()));
+            return Err(HashError::Task(match e {
+                mpsc::TrySendError::Full(_) => "hashing queue full despite a slot".into(),
+                mpsc::TrySendError::Disconnected(_) => "hashing threads stopped".into(),
+            }));
         }
         answer
             .await
             .map_err(|_| HashError::Task("a hashing thread dropped its job".into()))?
+    }
+}
+
+/// One hashing thread: takes jobs until every sender is gone, and frees its
+/// buffer when idle.
+fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
+    let mut memory = Vec::new();
+    loop {
+        // One thread waits on the queue at a time; the others wait for the lock.
+        let job = queue
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .recv_timeout(IDLE_RELEASE);
+        match job {
+            Ok(job) => job(&mut memory),
+            Err(mpsc::RecvTimeoutError::Timeout) => memory = Vec::new(),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// glibc raises its mmap threshold to the size of the last large block
+/// freed, after which 19 MiB argon2 buffers come from the heap and stay in
+/// the process when freed. A fixed threshold keeps them mmap-backed, so a
+/// freed buffer goes straight back to the operating system.
+fn return_large_frees_to_the_os() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        static ONCE: std::sync::Once = std::sync::Once::new();
+        // SAFETY: mallopt only changes allocator tuning; it is called once,
+        // and a zero return (refusal) leaves the default behaviour.
+        ONCE.call_once(|| unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        });
     }
 }
 
@@ -265,7 +384,7 @@ mod tests {
     use super::*;
 
     fn hasher() -> PasswordHasher {
-        PasswordHasher::new(HashParams::OWASP_MINIMUM, 2).unwrap()
+        PasswordHasher::new(HashParams::OWASP_MINIMUM, 2, 4).unwrap()
     }
 
     #[tokio::test]

@@ -7,6 +7,7 @@ use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::Server;
 use tonic_health::ServingStatus;
 
+use crate::audit::AuditLayer;
 use crate::config::{Settings, ShutdownSettings};
 use crate::events::EventHub;
 use crate::grpc::{AccountAdminApi, AccountLinkApi, AdminAuth, FilerAuthApi, LinkStatusApi};
@@ -23,6 +24,7 @@ use crate::proto::{
 };
 use crate::store::{self, Backend, Store, StoreError};
 use crate::telemetry::RpcTelemetryLayer;
+use crate::throttle::{SourceLimiter, ThrottleLayer};
 
 /// A built, bound service ready to run.
 pub struct Application {
@@ -38,6 +40,8 @@ pub struct Application {
     stop_streams: tokio::sync::watch::Sender<bool>,
     shutdown: ShutdownSettings,
     max_request_bytes: usize,
+    audit: AuditLayer,
+    throttle: ThrottleLayer,
 }
 
 impl Application {
@@ -61,12 +65,17 @@ impl Application {
         if settings.migrate {
             migrate_with_backoff(store.as_ref()).await?;
         }
-        let hasher = PasswordHasher::new(settings.hash_params, settings.hash_concurrency)?;
+        let hasher = PasswordHasher::new(
+            settings.hash_params,
+            settings.hash_concurrency,
+            settings.hash_queue_depth,
+        )?;
         let credentials = Credentials::new(
             store.clone(),
             hasher.clone(),
             clock.clone(),
             settings.lockout,
+            settings.totp_key.clone(),
         );
         let links = LinkService::new(
             store.clone(),
@@ -74,7 +83,8 @@ impl Application {
             clock.clone(),
             settings.flow_ttl,
         );
-        let admin = AdminService::new(store.clone(), hasher, clock);
+        let audit = AuditLayer::new(store.clone(), clock.clone(), settings.source_policy);
+        let admin = AdminService::new(store.clone(), hasher, clock, settings.totp_key.clone());
         let status = StatusService::new(store.clone(), credentials);
         let (stop_streams, streams_stopped) = tokio::sync::watch::channel(false);
         let hub = EventHub::start(store.clone(), &settings.events, streams_stopped);
@@ -103,6 +113,11 @@ impl Application {
             stop_streams,
             shutdown: settings.shutdown,
             max_request_bytes: settings.max_request_bytes,
+            audit,
+            throttle: ThrottleLayer::new(
+                SourceLimiter::new(settings.throttle),
+                settings.source_policy,
+            ),
         })
     }
 
@@ -168,6 +183,10 @@ impl Application {
         let serve = Server::builder()
             // A server span and metrics per call.
             .layer(RpcTelemetryLayer)
+            // Then an audit row per sign-in, flow step and admin call, which
+            // records throttled attempts too.
+            .layer(self.audit)
+            .layer(self.throttle)
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)

@@ -90,6 +90,7 @@ async fn sigterm_drains_unary_calls_ends_streams_and_exits_in_time() {
             username: "hhumbert".into(),
             password: "Humbert-Train-2021!".into(),
             client_code: String::new(),
+            otp_code: String::new(),
         })
         .await
     });

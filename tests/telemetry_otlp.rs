@@ -125,6 +125,7 @@ async fn a_linking_flow_is_traced_and_counted_without_secrets() {
                 username: demo::PACER_USERNAME.into(),
                 password: "Canary-Wrong-Password-1".into(),
                 client_code: String::new(),
+                otp_code: String::new(),
             },
             &callers[0].0,
         ))
@@ -136,6 +137,7 @@ async fn a_linking_flow_is_traced_and_counted_without_secrets() {
                 username: demo::PACER_USERNAME.into(),
                 password: demo::PACER_PASSWORD.into(),
                 client_code: String::new(),
+                otp_code: String::new(),
             },
             &callers[1].0,
         ))

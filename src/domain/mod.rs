@@ -3,12 +3,14 @@
 mod account;
 mod court;
 mod flow_token;
+mod otp;
 mod password;
 mod text;
 
 pub use account::{ClientCode, DisplayName, EcfLogin, PacerUsername, UnlinkReason};
 pub use court::{CourtId, CourtName, EcfLoginPrefix};
 pub use flow_token::{FlowToken, FlowTokenHash};
+pub use otp::OtpCode;
 pub use password::{NewPassword, Password};
 
 /// Why one input field was rejected; becomes a `google.rpc.BadRequest` field violation.

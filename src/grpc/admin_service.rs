@@ -1,7 +1,7 @@
 //! `AccountAdminService`: operator calls, behind [`super::admin_auth::AdminAuth`].
 use tonic::{Request, Response, Status};
 
-use super::convert::timestamp;
+use super::convert::{admin_security, timestamp};
 use crate::linking::AdminService;
 use crate::proto::{self, account_admin_service_server::AccountAdminService};
 
@@ -70,5 +70,26 @@ impl AccountAdminService for AccountAdminApi {
             .reset_ecf_password(request.into_inner().try_into()?)
             .await?;
         Ok(Response::new(proto::ResetEcfPasswordResponse {}))
+    }
+
+    async fn enroll_totp(
+        &self,
+        request: Request<proto::EnrollTotpRequest>,
+    ) -> Result<Response<proto::EnrollTotpResponse>, Status> {
+        let cmd: crate::linking::EnrollTotp = request.into_inner().try_into()?;
+        let username = cmd.username.as_str().to_owned();
+        let secret = self.0.enroll_totp(cmd).await?;
+        Ok(Response::new(admin_security::enrolled(&username, secret)))
+    }
+
+    async fn list_audit_events(
+        &self,
+        request: Request<proto::ListAuditEventsRequest>,
+    ) -> Result<Response<proto::ListAuditEventsResponse>, Status> {
+        let page = self
+            .0
+            .audit_events(request.into_inner().try_into()?)
+            .await?;
+        Ok(Response::new(page.into()))
     }
 }

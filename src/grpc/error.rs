@@ -23,9 +23,15 @@ impl From<LinkError> for Status {
             other => other,
         };
         let (code, reason, message) = describe(&error, &mut violations);
+        crate::audit::note_reason(reason);
         let mut details = ErrorDetails::with_error_info(reason, ERROR_DOMAIN, metadata);
         if !violations.is_empty() {
             details.set_bad_request(violations);
+        }
+        if let LinkError::Overloaded { retry_after } | LinkError::SourceThrottled { retry_after } =
+            &error
+        {
+            details.set_retry_info(Some(*retry_after));
         }
         Status::with_error_details(code, message, details)
     }
@@ -116,6 +122,28 @@ fn describe(
                 Code::Unauthenticated,
                 "ADMIN_UNAUTHENTICATED",
                 "admin calls need a valid \"authorization: Bearer <token>\"".into(),
+            ),
+            LinkError::Overloaded { .. } => (
+                Code::ResourceExhausted,
+                "OVERLOADED",
+                "too many sign-ins are in progress; retry after the delay in RetryInfo".into(),
+            ),
+            LinkError::SourceThrottled { .. } => (
+                Code::ResourceExhausted,
+                "TOO_MANY_ATTEMPTS",
+                "too many attempts from this address; retry after the delay in RetryInfo".into(),
+            ),
+            // Only ever answered once the password is proven, so it does not
+            // help anyone guessing passwords.
+            LinkError::MfaRequired => (
+                Code::Unauthenticated,
+                "MFA_REQUIRED",
+                "a valid one-time code from the enrolled authenticator is required".into(),
+            ),
+            LinkError::TotpNotConfigured => (
+                Code::FailedPrecondition,
+                "TOTP_NOT_CONFIGURED",
+                "second factors need PACER_LINK_TOTP_KEY to be configured".into(),
             ),
             LinkError::Unavailable(why) => {
                 tracing::warn!(error = %why, "database unavailable");

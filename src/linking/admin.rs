@@ -5,24 +5,32 @@ use super::{
     CreateCourt, CreateEcfAccount, CreatePacerAccount, LinkError, ResetEcfPassword, Unlink,
     Unlinked, clock::Clock,
 };
+use crate::mfa::TotpKey;
 use crate::password::PasswordHasher;
 use crate::store::{NewCourt, NewEcfAccount, NewPacerAccount, ResetOutcome, Store, UnlinkOutcome};
 
 /// Creates courts and accounts; passwords are hashed before they reach the store.
 #[derive(Clone)]
 pub struct AdminService {
-    store: Arc<dyn Store>,
+    pub(super) store: Arc<dyn Store>,
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
+    pub(super) totp_key: Option<TotpKey>,
 }
 
 impl AdminService {
-    /// An admin service over `store`.
-    pub fn new(store: Arc<dyn Store>, hasher: PasswordHasher, clock: Arc<dyn Clock>) -> Self {
+    /// An admin service over `store`; `totp_key` seals enrolled secrets.
+    pub fn new(
+        store: Arc<dyn Store>,
+        hasher: PasswordHasher,
+        clock: Arc<dyn Clock>,
+        totp_key: Option<TotpKey>,
+    ) -> Self {
         Self {
             store,
             hasher,
             clock,
+            totp_key,
         }
     }
 

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::{
     ClientCode, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, FlowToken, NewPassword,
-    PacerUsername, Password, UnlinkReason,
+    OtpCode, PacerUsername, Password, UnlinkReason,
 };
 use crate::store::{EcfAccountRecord, PacerAccountRecord};
 
@@ -19,6 +19,8 @@ pub struct AuthenticatePacer {
     pub password: Password,
     /// The optional client code.
     pub client_code: ClientCode,
+    /// The one-time code, for accounts with a second factor.
+    pub otp_code: Option<OtpCode>,
 }
 
 /// Step 3 input.
@@ -172,6 +174,8 @@ pub struct AuthenticateFiler {
     pub username: PacerUsername,
     /// The PACER password.
     pub password: Password,
+    /// The one-time code, for accounts with a second factor.
+    pub otp_code: Option<OtpCode>,
 }
 
 /// Who signed in to CM/ECF.

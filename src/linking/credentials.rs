@@ -1,37 +1,45 @@
-//! Password proofs with per-account lockout, shared by every sign-in path
-//! (AuthenticatePacer, VerifyEcf, AuthenticateFiler). The failure count lives
-//! in the database, so guesses spread over replicas are counted together.
+//! Password and one-time-code proofs with per-account lockout, shared by
+//! every sign-in path (AuthenticatePacer, VerifyEcf, AuthenticateFiler). The
+//! failure count lives in the database, so guesses spread over replicas are
+//! counted together.
 use std::sync::Arc;
 
 use super::{LinkError, clock::Clock};
-use crate::domain::{CourtId, PacerUsername, Password};
+use crate::audit;
+use crate::domain::{CourtId, OtpCode, PacerUsername, Password};
+use crate::mfa::{self, TotpKey};
 use crate::password::PasswordHasher;
 use crate::store::{
-    CourtRecord, FailureOutcome, LockoutPolicy, PacerAccountRecord, SignInSubject, Store,
+    CourtRecord, FailureOutcome, LockoutPolicy, PacerAccountRecord, PasswordOwner, SignInSubject,
+    Store,
 };
 
-/// Proves passwords, counting failures and refusing locked accounts.
+/// Proves passwords and codes, counting failures and refusing locked accounts.
 #[derive(Clone)]
 pub struct Credentials {
     store: Arc<dyn Store>,
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
     policy: LockoutPolicy,
+    totp_key: Option<TotpKey>,
 }
 
 impl Credentials {
-    /// Proofs against `store` under `policy`.
+    /// Proofs against `store` under `policy`; `totp_key` opens enrolled
+    /// second factors.
     pub fn new(
         store: Arc<dyn Store>,
         hasher: PasswordHasher,
         clock: Arc<dyn Clock>,
         policy: LockoutPolicy,
+        totp_key: Option<TotpKey>,
     ) -> Self {
         Self {
             store,
             hasher,
             clock,
             policy,
+            totp_key,
         }
     }
 
@@ -39,12 +47,19 @@ impl Credentials {
     /// locked. Every failure, a lock included, is the same
     /// `INVALID_CREDENTIALS`, after the same full-cost hash, so neither the
     /// answer nor its timing says whether the account exists or is locked.
+    ///
+    /// The attempt stays counted until [`Self::settle`]: a caller with a
+    /// further factor to check settles only once that passes too.
     pub async fn prove(
         &self,
         subject: &SignInSubject,
+        owner: PasswordOwner,
         password: &Password,
         stored: Option<&str>,
     ) -> Result<(), LinkError> {
+        // A place in the hashing queue first: a refused call (overload)
+        // must not count as a failed attempt.
+        let slot = self.hasher.reserve()?;
         let now = self.clock.now();
         // The attempt is counted before the hash, so a burst of concurrent
         // guesses cannot all pass a lock check made before any is recorded;
@@ -56,31 +71,45 @@ impl Credentials {
         let refused = attempt == FailureOutcome::AlreadyLocked;
         let proven = self
             .hasher
-            .verify(password, if refused { None } else { stored })
+            .verify_in(slot, password, if refused { None } else { stored })
             .await?;
         if refused {
-            tracing::warn!(kind = subject.kind, subject = %subject.subject, "sign-in refused: account locked");
+            audit::note_hidden_reason("ACCOUNT_LOCKED");
+            tracing::warn!(kind = subject.kind, subject = %audit::sanitize(&subject.subject), "sign-in refused: account locked");
             return Err(LinkError::InvalidCredentials);
         }
         if proven {
-            self.store.clear_failures(subject).await?;
+            if let Some(stored) = stored
+                && self.hasher.needs_rehash(stored)
+            {
+                self.rehash_later(owner, password.clone(), stored.to_owned());
+            }
             return Ok(());
         }
         if let FailureOutcome::Locked { until } = attempt {
             crate::metrics::metrics().lockouts.inc();
-            tracing::warn!(kind = subject.kind, subject = %subject.subject, %until, "account locked after repeated failures");
+            audit::note_hidden_reason("ACCOUNT_LOCKED_NOW");
+            tracing::warn!(kind = subject.kind, subject = %audit::sanitize(&subject.subject), %until, "account locked after repeated failures");
         }
         Err(LinkError::InvalidCredentials)
     }
 
-    /// Proves PACER credentials in an existing court: the court and the
-    /// account. Unknown usernames are checked against the dummy hash, so
-    /// they cost and answer the same as a wrong password.
+    /// Ends a successful sign-in: gives its counted attempt back and forgets
+    /// consecutive failures.
+    pub async fn settle(&self, subject: &SignInSubject) -> Result<(), LinkError> {
+        Ok(self.store.clear_failures(subject).await?)
+    }
+
+    /// Proves PACER credentials in an existing court: the court, the
+    /// password, and the one-time code if the account has a second factor.
+    /// Unknown usernames are checked against the dummy hash, so they cost and
+    /// answer the same as a wrong password.
     pub async fn sign_in_pacer(
         &self,
         court: &CourtId,
         username: &PacerUsername,
         password: &Password,
+        otp_code: Option<&OtpCode>,
     ) -> Result<(CourtRecord, PacerAccountRecord), LinkError> {
         let court = self
             .store
@@ -89,9 +118,77 @@ impl Credentials {
             .ok_or(LinkError::UnknownCourt)?;
         let account = self.store.pacer_account(username).await?;
         let stored = account.as_ref().map(|a| a.password_hash.as_str());
-        self.prove(&SignInSubject::pacer(username), password, stored)
-            .await?;
+        let subject = SignInSubject::pacer(username);
+        self.prove(
+            &subject,
+            PasswordOwner::Pacer(username.clone()),
+            password,
+            stored,
+        )
+        .await?;
         let account = account.ok_or(LinkError::InvalidCredentials)?;
+        // Only now, with the password proven, may the answer mention the
+        // second factor; a wrong or missing code leaves the attempt counted.
+        self.second_factor(&account.username, otp_code).await?;
+        self.settle(&subject).await?;
         Ok((court, account))
+    }
+
+    async fn second_factor(
+        &self,
+        username: &PacerUsername,
+        code: Option<&OtpCode>,
+    ) -> Result<(), LinkError> {
+        let Some(enrollment) = self.store.totp(username).await? else {
+            return Ok(());
+        };
+        let key = self.totp_key.as_ref().ok_or_else(|| {
+            LinkError::Internal(
+                "an account has a TOTP secret but PACER_LINK_TOTP_KEY is not configured".into(),
+            )
+        })?;
+        let secret = key
+            .open(username.as_str(), &enrollment.sealed_secret)
+            .map_err(|e| LinkError::Internal(e.to_string()))?;
+        let Some(code) = code else {
+            audit::note_hidden_reason("MFA_CODE_MISSING");
+            return Err(LinkError::MfaRequired);
+        };
+        let now = self.clock.now().timestamp();
+        let Some(step) = mfa::matching_step(&secret, code, now) else {
+            audit::note_hidden_reason("MFA_CODE_WRONG");
+            return Err(LinkError::MfaRequired);
+        };
+        if !self.store.claim_totp_step(username, step).await? {
+            audit::note_hidden_reason("MFA_CODE_REUSED");
+            return Err(LinkError::MfaRequired);
+        }
+        Ok(())
+    }
+
+    /// Stores a hash at the configured cost in place of a weaker one, off the
+    /// caller's path. Skipped under load; the next sign-in tries again.
+    fn rehash_later(&self, owner: PasswordOwner, password: Password, old: String) {
+        let hasher = self.hasher.clone();
+        let store = self.store.clone();
+        tokio::spawn(async move {
+            let Ok(slot) = hasher.reserve() else { return };
+            let result = match hasher.hash_in(slot, &password).await {
+                Ok(new) => store
+                    .replace_password_hash(&owner, &old, &new)
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            };
+            match result {
+                Ok(true) => {
+                    crate::metrics::metrics().rehashes.inc();
+                }
+                Ok(false) => {}
+                Err(error) => {
+                    tracing::warn!(%error, "password rehash failed; retried at the next sign-in")
+                }
+            }
+        });
     }
 }

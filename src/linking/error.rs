@@ -69,6 +69,24 @@ pub enum LinkError {
     /// A missing or wrong admin token.
     #[error("admin call not authenticated")]
     AdminUnauthenticated,
+    /// Too many sign-ins are waiting for a password hash; retry later.
+    #[error("overloaded")]
+    Overloaded {
+        /// When a retry is likely to be admitted.
+        retry_after: std::time::Duration,
+    },
+    /// The caller's address sent more attempts than its rate allows.
+    #[error("too many attempts from this source")]
+    SourceThrottled {
+        /// When the next attempt is allowed.
+        retry_after: std::time::Duration,
+    },
+    /// A second factor was to be enrolled but no TOTP key is configured.
+    #[error("TOTP not configured")]
+    TotpNotConfigured,
+    /// The PACER account needs a one-time code, and none or a wrong one came.
+    #[error("second factor required")]
+    MfaRequired,
     /// The database is unreachable; retry later.
     #[error("unavailable: {0}")]
     Unavailable(String),
@@ -98,6 +116,9 @@ impl From<StoreError> for LinkError {
 
 impl From<HashError> for LinkError {
     fn from(error: HashError) -> Self {
-        Self::Internal(error.to_string())
+        match error {
+            HashError::Overloaded { retry_after } => Self::Overloaded { retry_after },
+            other => Self::Internal(other.to_string()),
+        }
     }
 }

@@ -6,6 +6,7 @@ mod credentials;
 pub mod demo;
 mod error;
 mod flow;
+mod second_factor;
 mod status;
 
 use std::sync::Arc;
@@ -19,10 +20,11 @@ pub use commands::{
 pub use credentials::Credentials;
 pub use error::LinkError;
 use flow::AnyFlow;
+pub use second_factor::{AuditPage, AuditQuery, EnrollTotp, Secret};
 pub use status::{MAX_BATCH, StatusService};
 
 use crate::domain::{FlowToken, PacerUsername};
-use crate::store::{ConfirmOutcome, LinkRecord, NewFlow, SignInSubject, Store};
+use crate::store::{ConfirmOutcome, LinkRecord, NewFlow, PasswordOwner, SignInSubject, Store};
 use clock::Clock;
 
 /// What ConfirmLink says on success, word for word from the court's page.
@@ -65,7 +67,12 @@ impl LinkService {
     ) -> Result<StartedFlow, LinkError> {
         let (court, account) = self
             .credentials
-            .sign_in_pacer(&cmd.court_id, &cmd.username, &cmd.password)
+            .sign_in_pacer(
+                &cmd.court_id,
+                &cmd.username,
+                &cmd.password,
+                cmd.otp_code.as_ref(),
+            )
             .await?;
         if !account.upgraded {
             return Err(LinkError::PacerAccountNotUpgraded);
@@ -97,6 +104,8 @@ impl LinkService {
             .live_flow(&cmd.flow_token)
             .await?
             .open_for_ecf_verification()?;
+        // VerifyEcf is an attempt on the CM/ECF account: that is its subject.
+        crate::audit::note_subject(cmd.ecf_login.as_str());
         let court = self
             .store
             .court(&flow.court_id)
@@ -114,9 +123,11 @@ impl LinkService {
         // A retired password is NULL and so verifies like an unknown login.
         let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
         let subject = SignInSubject::ecf(&flow.court_id, &cmd.ecf_login);
+        let owner = PasswordOwner::Ecf(flow.court_id.clone(), cmd.ecf_login.clone());
         self.credentials
-            .prove(&subject, &cmd.ecf_password, stored)
+            .prove(&subject, owner, &cmd.ecf_password, stored)
             .await?;
+        self.credentials.settle(&subject).await?;
         let account = account.ok_or(LinkError::InvalidCredentials)?;
         if self
             .store
@@ -210,10 +221,13 @@ impl LinkService {
         let record = self
             .store
             .live_flow(&token.hash(), self.clock.now())
-            .await?;
-        record
-            .map(AnyFlow::from)
-            .ok_or(LinkError::FlowNotFoundOrExpired)
+            .await?
+            .ok_or(LinkError::FlowNotFoundOrExpired)?;
+        // The audit trail names the flow's court and PACER account, since
+        // these steps carry only the token (which is never recorded).
+        crate::audit::note_court(record.court_id.as_str());
+        crate::audit::note_subject(record.pacer_username.as_str());
+        Ok(AnyFlow::from(record))
     }
 
     async fn ensure_pacer_unlinked(

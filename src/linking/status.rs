@@ -99,7 +99,12 @@ impl StatusService {
         // checked against the dummy hash and refused like any unknown user.
         let (court, account) = self
             .credentials
-            .sign_in_pacer(&cmd.court_id, &cmd.username, &cmd.password)
+            .sign_in_pacer(
+                &cmd.court_id,
+                &cmd.username,
+                &cmd.password,
+                cmd.otp_code.as_ref(),
+            )
             .await?;
         let link = self
             .store

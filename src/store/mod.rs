@@ -1,6 +1,7 @@
 //! Storage behind one trait, so handlers never see a database and a second
 //! backend slots in without touching them. Every implementation must pass the
 //! conformance suite in `tests/store_conformance.rs`.
+mod audit;
 pub mod lockout;
 pub mod postgres;
 mod records;
@@ -14,6 +15,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::{CourtId, EcfLogin, FlowTokenHash, PacerUsername};
+pub use audit::{AuditFilter, AuditRecord, NewAuditEvent, PasswordOwner, TotpEnrollment};
 pub use records::{
     CourtRecord, EcfAccountRecord, FailureOutcome, FlowRecord, FlowStage, LinkEventKind,
     LinkEventRecord, LinkRecord, LockoutPolicy, NewCourt, NewEcfAccount, NewFlow, NewPacerAccount,
@@ -243,4 +245,45 @@ pub trait Store: Send + Sync + 'static {
         ecf_login: &EcfLogin,
         now: DateTime<Utc>,
     ) -> Result<ConfirmOutcome, StoreError>;
+
+    /// Replaces a stored password hash with a stronger one of the same
+    /// password, only if `old` is still stored (a reset or retirement
+    /// meanwhile wins). Leaves `password_set_at` alone: the password is the
+    /// same, so proofs made with it stay valid.
+    async fn replace_password_hash(
+        &self,
+        owner: &PasswordOwner,
+        old: &str,
+        new: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Appends one event to the audit trail.
+    async fn append_audit(&self, event: &NewAuditEvent) -> Result<(), StoreError>;
+
+    /// Up to `limit` audit events matching `filter`, newest first.
+    async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
+
+    /// Sets (or with `None` removes) a PACER account's sealed TOTP secret and
+    /// forgets its last accepted step. False when the account does not exist.
+    async fn set_totp(
+        &self,
+        username: &PacerUsername,
+        sealed_secret: Option<&[u8]>,
+    ) -> Result<bool, StoreError>;
+
+    /// The account's enrolled second factor, if any.
+    async fn totp(&self, username: &PacerUsername) -> Result<Option<TotpEnrollment>, StoreError>;
+
+    /// Marks `step` used if it is later than every step used before, in one
+    /// statement, so two replicas cannot both accept the same code. True when
+    /// this call claimed the step.
+    async fn claim_totp_step(
+        &self,
+        username: &PacerUsername,
+        step: i64,
+    ) -> Result<bool, StoreError>;
 }

@@ -616,6 +616,148 @@ macro_rules! sql_store {
                 self.after_event_commit();
                 Ok(ConfirmOutcome::Linked(link))
             }
+
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "replace_password_hash"))]
+            async fn replace_password_hash(&self, owner: &$crate::store::PasswordOwner, old: &str, new: &str) -> Result<bool, $crate::store::StoreError> {
+                use $crate::store::PasswordOwner;
+                let _writer = self.write_guard().await;
+                let query = match owner {
+                    PasswordOwner::Pacer(username) => sqlx::query(
+                        "UPDATE pacer_accounts SET password_hash = $2 WHERE username = $1 AND password_hash = $3",
+                    )
+                    .bind(username.as_str()),
+                    PasswordOwner::Ecf(court, login) => sqlx::query(
+                        "UPDATE ecf_accounts SET password_hash = $3 WHERE court_id = $1 AND login = $2 AND password_hash = $4",
+                    )
+                    .bind(court.as_str())
+                    .bind(login.as_str()),
+                };
+                let changed = query
+                    .bind(new)
+                    .bind(old)
+                    .execute(self.pool())
+                    .await
+                    .map_err(store_error)?
+                    .rows_affected();
+                Ok(changed == 1)
+            }
+
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "append_audit"))]
+            async fn append_audit(&self, event: &$crate::store::NewAuditEvent) -> Result<(), $crate::store::StoreError> {
+                let _writer = self.write_guard().await;
+                sqlx::query(
+                    "INSERT INTO audit_events (occurred_at, rpc, court_id, subject, outcome, reason, caller, trace_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(time_param(event.occurred_at))
+                .bind(&event.rpc)
+                .bind(&event.court_id)
+                .bind(&event.subject)
+                .bind(&event.outcome)
+                .bind(&event.reason)
+                .bind(&event.caller)
+                .bind(&event.trace_id)
+                .execute(self.pool())
+                .await
+                .map_err(store_error)?;
+                Ok(())
+            }
+
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "audit_events"))]
+            async fn audit_events(&self, filter: &$crate::store::AuditFilter, limit: i64) -> Result<Vec<$crate::store::AuditRecord>, $crate::store::StoreError> {
+                // Only fixed fragments are pushed as SQL; every value is bound.
+                let mut query = sqlx::QueryBuilder::new(
+                    "SELECT audit_id, occurred_at, rpc, court_id, subject, outcome, reason, caller, trace_id \
+                     FROM audit_events WHERE 1 = 1",
+                );
+                if let Some(court) = &filter.court_id {
+                    query.push(" AND court_id = ").push_bind(court.clone());
+                }
+                if let Some(subject) = &filter.subject {
+                    query.push(" AND subject = ").push_bind(subject.clone());
+                }
+                if let Some(since) = filter.since {
+                    query.push(" AND occurred_at >= ").push_bind(time_param(since));
+                }
+                if let Some(until) = filter.until {
+                    query.push(" AND occurred_at < ").push_bind(time_param(until));
+                }
+                if let Some(before) = filter.before_id {
+                    query.push(" AND audit_id < ").push_bind(before);
+                }
+                query.push(" ORDER BY audit_id DESC LIMIT ").push_bind(limit);
+                let rows = query
+                    .build()
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(store_error)?;
+                rows.iter()
+                    .map(|row| {
+                        Ok($crate::store::AuditRecord {
+                            id: column(row, "audit_id")?,
+                            event: $crate::store::NewAuditEvent {
+                                occurred_at: time_column(row, "occurred_at")?,
+                                rpc: column(row, "rpc")?,
+                                court_id: column(row, "court_id")?,
+                                subject: column(row, "subject")?,
+                                outcome: column(row, "outcome")?,
+                                reason: column(row, "reason")?,
+                                caller: column(row, "caller")?,
+                                trace_id: column(row, "trace_id")?,
+                            },
+                        })
+                    })
+                    .collect()
+            }
+
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "set_totp"))]
+            async fn set_totp(&self, username: &$crate::domain::PacerUsername, sealed_secret: Option<&[u8]>) -> Result<bool, $crate::store::StoreError> {
+                let _writer = self.write_guard().await;
+                let changed = sqlx::query(
+                    "UPDATE pacer_accounts SET totp_secret = $2, totp_last_step = NULL WHERE username = $1",
+                )
+                .bind(username.as_str())
+                .bind(sealed_secret)
+                .execute(self.pool())
+                .await
+                .map_err(store_error)?
+                .rows_affected();
+                Ok(changed == 1)
+            }
+
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "totp"))]
+            async fn totp(&self, username: &$crate::domain::PacerUsername) -> Result<Option<$crate::store::TotpEnrollment>, $crate::store::StoreError> {
+                let row = sqlx::query(
+                    "SELECT totp_secret, totp_last_step FROM pacer_accounts WHERE username = $1 AND totp_secret IS NOT NULL",
+                )
+                .bind(username.as_str())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(store_error)?;
+                row.map(|row| {
+                    Ok($crate::store::TotpEnrollment {
+                        sealed_secret: column(&row, "totp_secret")?,
+                        last_step: column(&row, "totp_last_step")?,
+                    })
+                })
+                .transpose()
+            }
+
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "claim_totp_step"))]
+            async fn claim_totp_step(&self, username: &$crate::domain::PacerUsername, step: i64) -> Result<bool, $crate::store::StoreError> {
+                let _writer = self.write_guard().await;
+                let claimed = sqlx::query(
+                    "UPDATE pacer_accounts SET totp_last_step = $2 WHERE username = $1 \
+                     AND totp_secret IS NOT NULL AND (totp_last_step IS NULL OR totp_last_step < $2)",
+                )
+                .bind(username.as_str())
+                .bind(step)
+                .execute(self.pool())
+                .await
+                .map_err(store_error)?
+                .rows_affected();
+                Ok(claimed == 1)
+            }
         }
     };
 }

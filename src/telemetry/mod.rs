@@ -15,7 +15,7 @@ use opentelemetry_sdk::{
 };
 use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
 
-pub use rpc_layer::RpcTelemetryLayer;
+pub use rpc_layer::{RpcTelemetryLayer, code_name, status_code_of};
 
 /// How log lines look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

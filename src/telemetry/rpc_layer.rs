@@ -48,7 +48,7 @@ impl Extractor for Headers<'_> {
 
 /// The gRPC status code of a response that carries it in its headers
 /// (errors, trailers-only); otherwise the call succeeded as far as headers go.
-fn status_code<B>(response: &Response<B>) -> tonic::Code {
+pub fn status_code_of<B>(response: &Response<B>) -> tonic::Code {
     response
         .headers()
         .get("grpc-status")
@@ -58,7 +58,7 @@ fn status_code<B>(response: &Response<B>) -> tonic::Code {
 }
 
 /// The `UPPER_SNAKE_CASE` name of a status code, as in the gRPC spec.
-fn code_name(code: tonic::Code) -> String {
+pub fn code_name(code: tonic::Code) -> String {
     let name = format!("{code:?}");
     let mut out = String::with_capacity(name.len() + 4);
     for (i, c) in name.chars().enumerate() {
@@ -117,7 +117,7 @@ where
         Box::pin(async move {
             let result = future.await;
             let code = match &result {
-                Ok(response) => status_code(response),
+                Ok(response) => status_code_of(response),
                 Err(_) => tonic::Code::Internal,
             };
             span.record("rpc.grpc.status_code", code as i32);

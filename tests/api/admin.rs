@@ -83,6 +83,7 @@ async fn an_operator_can_set_up_a_court_whose_filers_then_link() {
             username: "hhumbert".into(),
             password: "Humbert-Train-2021!".into(),
             client_code: String::new(),
+            otp_code: String::new(),
         })
         .await
         .unwrap()

@@ -98,6 +98,7 @@ async fn an_unknown_court_is_not_found() {
                 username: demo::PACER_USERNAME.into(),
                 password: demo::PACER_PASSWORD.into(),
                 client_code: String::new(),
+                otp_code: String::new(),
             })
             .await,
     );

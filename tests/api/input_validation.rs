@@ -15,6 +15,7 @@ fn authenticate_request(
         username: username.into(),
         password: password.into(),
         client_code: client_code.into(),
+        otp_code: String::new(),
     }
 }
 

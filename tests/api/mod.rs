@@ -11,3 +11,4 @@ mod lockout;
 mod platform;
 mod races;
 mod restart;
+mod second_factor;

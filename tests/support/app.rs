@@ -65,6 +65,9 @@ impl TestApp {
     }
 }
 
+/// The TOTP sealing key of test servers.
+pub const TOTP_KEY: &str = "8f4e2c1a9b7d6e5f0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778";
+
 /// The settings a test server starts with: demo data loaded, admin token set.
 pub fn test_settings(database_url: String) -> Settings {
     Settings {
@@ -82,6 +85,11 @@ pub fn test_settings(database_url: String) -> Settings {
         admin_token: Some(ADMIN_TOKEN.to_owned()),
         metrics_listen: None,
         max_request_bytes: 64 * 1024,
+        // Deep enough that the concurrency tests measure races, not shedding.
+        hash_queue_depth: 256,
+        throttle: pacer_link::throttle::ThrottleSettings::OFF,
+        source_policy: pacer_link::caller::SourcePolicy::Peer,
+        totp_key: Some(pacer_link::mfa::TotpKey::from_hex(TOTP_KEY).unwrap()),
         lockout: pacer_link::store::LockoutPolicy {
             threshold: 10,
             base_lock: Duration::from_secs(60),
@@ -163,6 +171,16 @@ impl TestApp {
         username: &str,
         password: &str,
     ) -> Result<proto::AuthenticatePacerResponse, tonic::Status> {
+        self.authenticate_with_code(username, password, "").await
+    }
+
+    /// Step 2 with a one-time code as well.
+    pub async fn authenticate_with_code(
+        &self,
+        username: &str,
+        password: &str,
+        otp_code: &str,
+    ) -> Result<proto::AuthenticatePacerResponse, tonic::Status> {
         let mut client = self.link.clone();
         client
             .authenticate_pacer(proto::AuthenticatePacerRequest {
@@ -170,6 +188,7 @@ impl TestApp {
                 username: username.into(),
                 password: password.into(),
                 client_code: String::new(),
+                otp_code: otp_code.into(),
             })
             .await
             .map(tonic::Response::into_inner)
@@ -298,6 +317,7 @@ impl TestApp {
                 court_id: "cod".into(),
                 username: username.into(),
                 password: password.into(),
+                otp_code: String::new(),
             })
             .await
             .map(tonic::Response::into_inner)

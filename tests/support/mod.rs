@@ -4,6 +4,7 @@ pub mod app;
 pub mod database;
 pub mod flows;
 pub mod postgres;
+pub mod security;
 pub mod status;
 
 pub use app::{TestApp, admin_request, spawn_app, spawn_app_with};

@@ -3,9 +3,10 @@
 //! reported together.
 use chrono::{DateTime, Utc};
 
+use crate::audit;
 use crate::domain::{
     ClientCode, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, FlowToken, NewPassword,
-    PacerUsername, Password, Violations,
+    OtpCode, PacerUsername, Password, Violations,
 };
 use crate::linking::{
     AuthenticatePacer, CreateCourt, CreateEcfAccount, CreatePacerAccount, EcfAccountView,
@@ -14,6 +15,7 @@ use crate::linking::{
 use crate::proto;
 use crate::store::LinkRecord;
 
+pub mod admin_security;
 pub mod status;
 
 /// The protobuf form of a time.
@@ -34,17 +36,21 @@ pub fn flow_token(raw: &str) -> Result<FlowToken, LinkError> {
 impl TryFrom<proto::AuthenticatePacerRequest> for AuthenticatePacer {
     type Error = LinkError;
     fn try_from(r: proto::AuthenticatePacerRequest) -> Result<Self, LinkError> {
+        audit::note_court(&r.court_id);
+        audit::note_subject(&r.username);
         let mut v = Violations::default();
         let court_id = v.check("court_id", CourtId::parse(&r.court_id));
         let username = v.check("username", PacerUsername::parse(&r.username));
         let password = v.check("password", Password::parse(&r.password));
         let client_code = v.check("client_code", ClientCode::parse(&r.client_code));
+        let otp_code = v.check("otp_code", OtpCode::parse_optional(&r.otp_code));
         Ok(v.finish(|| {
             Some(Self {
                 court_id: court_id?,
                 username: username?,
                 password: password?,
                 client_code: client_code?,
+                otp_code: otp_code?,
             })
         })?)
     }
@@ -53,6 +59,7 @@ impl TryFrom<proto::AuthenticatePacerRequest> for AuthenticatePacer {
 impl TryFrom<proto::VerifyEcfRequest> for VerifyEcf {
     type Error = LinkError;
     fn try_from(r: proto::VerifyEcfRequest) -> Result<Self, LinkError> {
+        audit::note_subject(&r.ecf_login);
         let mut v = Violations::default();
         let flow_token = v.check("flow_token", FlowToken::parse(&r.flow_token));
         let ecf_login = v.check("ecf_login", EcfLogin::parse(&r.ecf_login));
@@ -70,6 +77,7 @@ impl TryFrom<proto::VerifyEcfRequest> for VerifyEcf {
 impl TryFrom<proto::CreateCourtRequest> for CreateCourt {
     type Error = LinkError;
     fn try_from(r: proto::CreateCourtRequest) -> Result<Self, LinkError> {
+        audit::note_court(&r.court_id);
         let mut v = Violations::default();
         let court_id = v.check("court_id", CourtId::parse(&r.court_id));
         let name = v.check("name", CourtName::parse(&r.name));
@@ -90,6 +98,7 @@ impl TryFrom<proto::CreateCourtRequest> for CreateCourt {
 impl TryFrom<proto::CreatePacerAccountRequest> for CreatePacerAccount {
     type Error = LinkError;
     fn try_from(r: proto::CreatePacerAccountRequest) -> Result<Self, LinkError> {
+        audit::note_subject(&r.username);
         let mut v = Violations::default();
         let username = v.check("username", PacerUsername::parse(&r.username));
         let password = v.check("password", NewPassword::parse(&r.password));
@@ -108,6 +117,8 @@ impl TryFrom<proto::CreatePacerAccountRequest> for CreatePacerAccount {
 impl TryFrom<proto::CreateEcfAccountRequest> for CreateEcfAccount {
     type Error = LinkError;
     fn try_from(r: proto::CreateEcfAccountRequest) -> Result<Self, LinkError> {
+        audit::note_court(&r.court_id);
+        audit::note_subject(&r.login);
         let mut v = Violations::default();
         let court_id = v.check("court_id", CourtId::parse(&r.court_id));
         let login = v.check("login", EcfLogin::parse(&r.login));

@@ -2,7 +2,7 @@
 use std::sync::Arc;
 
 use crate::domain::{
-    CourtId, EcfLogin, FieldViolation, NewPassword, PacerUsername, Password, UnlinkReason,
+    CourtId, EcfLogin, FieldViolation, NewPassword, OtpCode, PacerUsername, Password, UnlinkReason,
     Violations,
 };
 use crate::linking::{
@@ -84,15 +84,19 @@ pub fn watch(r: &proto::WatchLinkEventsRequest) -> Result<(i64, Option<CourtId>)
 impl TryFrom<proto::AuthenticateFilerRequest> for AuthenticateFiler {
     type Error = LinkError;
     fn try_from(r: proto::AuthenticateFilerRequest) -> Result<Self, LinkError> {
+        crate::audit::note_court(&r.court_id);
+        crate::audit::note_subject(&r.username);
         let mut v = Violations::default();
         let court_id = v.check("court_id", CourtId::parse(&r.court_id));
         let username = v.check("username", PacerUsername::parse(&r.username));
         let password = v.check("password", Password::parse(&r.password));
+        let otp_code = v.check("otp_code", OtpCode::parse_optional(&r.otp_code));
         Ok(v.finish(|| {
             Some(Self {
                 court_id: court_id?,
                 username: username?,
                 password: password?,
+                otp_code: otp_code?,
             })
         })?)
     }
@@ -101,6 +105,8 @@ impl TryFrom<proto::AuthenticateFilerRequest> for AuthenticateFiler {
 impl TryFrom<proto::UnlinkRequest> for Unlink {
     type Error = LinkError;
     fn try_from(r: proto::UnlinkRequest) -> Result<Self, LinkError> {
+        crate::audit::note_court(&r.court_id);
+        crate::audit::note_subject(&r.ecf_login);
         let mut v = Violations::default();
         let court_id = v.check("court_id", CourtId::parse(&r.court_id));
         let ecf_login = v.check("ecf_login", EcfLogin::parse(&r.ecf_login));
@@ -118,6 +124,8 @@ impl TryFrom<proto::UnlinkRequest> for Unlink {
 impl TryFrom<proto::ResetEcfPasswordRequest> for ResetEcfPassword {
     type Error = LinkError;
     fn try_from(r: proto::ResetEcfPasswordRequest) -> Result<Self, LinkError> {
+        crate::audit::note_court(&r.court_id);
+        crate::audit::note_subject(&r.ecf_login);
         let mut v = Violations::default();
         let court_id = v.check("court_id", CourtId::parse(&r.court_id));
         let ecf_login = v.check("ecf_login", EcfLogin::parse(&r.ecf_login));

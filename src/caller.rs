@@ -1,0 +1,100 @@
+//! Who is calling: the address a per-source limit and the audit trail use.
+use std::net::{IpAddr, Ipv6Addr};
+
+use tonic::transport::server::TcpConnectInfo;
+
+/// Which address stands for the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourcePolicy {
+    /// The TCP peer: right when clients connect directly.
+    #[default]
+    Peer,
+    /// The first `x-forwarded-for` hop, when every request arrives through a
+    /// proxy (ingress, mesh gateway) that sets it; the peer if it is absent
+    /// or malformed. Never enable this without such a proxy in front: the
+    /// header is otherwise chosen by the caller.
+    FirstForwardedHop,
+}
+
+/// The caller's address under `policy`, if known.
+pub fn source_address<B>(request: &http::Request<B>, policy: SourcePolicy) -> Option<IpAddr> {
+    let peer = request
+        .extensions()
+        .get::<TcpConnectInfo>()
+        .and_then(TcpConnectInfo::remote_addr)
+        .map(|a| canonical(a.ip()));
+    match policy {
+        SourcePolicy::Peer => peer,
+        SourcePolicy::FirstForwardedHop => request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|hop| hop.trim().parse::<IpAddr>().ok())
+            .map(canonical)
+            .or(peer),
+    }
+}
+
+/// IPv4-mapped IPv6 addresses as plain IPv4, so one client is one key.
+fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    }
+}
+
+/// The key a rate limit counts under: the address for IPv4, its /64 network
+/// for IPv6 (one subscriber commonly holds a whole /64).
+pub fn rate_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(forwarded: Option<&str>) -> http::Request<()> {
+        let mut builder = http::Request::builder();
+        if let Some(value) = forwarded {
+            builder = builder.header("x-forwarded-for", value);
+        }
+        builder.body(()).unwrap()
+    }
+
+    #[test]
+    fn the_forwarded_header_counts_only_when_trusted() {
+        let r = request(Some("203.0.113.7, 10.0.0.1"));
+        assert_eq!(source_address(&r, SourcePolicy::Peer), None);
+        assert_eq!(
+            source_address(&r, SourcePolicy::FirstForwardedHop),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        let garbage = request(Some("not an address"));
+        assert_eq!(
+            source_address(&garbage, SourcePolicy::FirstForwardedHop),
+            None
+        );
+    }
+
+    #[test]
+    fn ipv6_is_limited_per_64() {
+        let a = rate_key("2001:db8:1:2:aaaa::1".parse().unwrap());
+        let b = rate_key("2001:db8:1:2:bbbb::2".parse().unwrap());
+        assert_eq!(a, b);
+        assert_eq!(
+            rate_key("::ffff:192.0.2.1".parse().unwrap()),
+            "::ffff:192.0.2.1".parse::<IpAddr>().unwrap()
+        );
+        assert_eq!(
+            canonical("::ffff:192.0.2.1".parse().unwrap()),
+            "192.0.2.1".parse::<IpAddr>().unwrap()
+        );
+    }
+}
