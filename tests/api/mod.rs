@@ -1,6 +1,7 @@
 //! gRPC integration tests: the real server over a real database, compiled
 //! once per backend (`tests/api_postgres.rs`, `tests/api_sqlite.rs`).
 mod admin;
+mod audit;
 mod events;
 mod filer_auth;
 mod flow_errors;
@@ -10,5 +11,7 @@ mod link_status;
 mod lockout;
 mod platform;
 mod races;
+mod rehash;
 mod restart;
 mod second_factor;
+mod throttling;

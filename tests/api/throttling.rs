@@ -1,0 +1,153 @@
+//! Per-source throttling and shedding in front of the hashing queue: both
+//! answer RESOURCE_EXHAUSTED with a RetryInfo.
+use std::time::{Duration, Instant};
+
+use pacer_link::{caller::SourcePolicy, proto, throttle::ThrottleSettings};
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use crate::support::{TestApp, assert_reason, demo, expect_err, spawn_app_with};
+
+const WRONG: &str = "Wrong-Password-123";
+
+fn limited(s: &mut pacer_link::config::Settings) {
+    s.throttle = ThrottleSettings {
+        per_minute: 1,
+        burst: 3,
+        max_sources: 1000,
+    };
+}
+
+async fn sign_in_from(
+    app: &TestApp,
+    forwarded_for: &str,
+    username: &str,
+    password: &str,
+) -> Result<(), tonic::Status> {
+    let mut request = tonic::Request::new(proto::AuthenticatePacerRequest {
+        court_id: "cod".into(),
+        username: username.into(),
+        password: password.into(),
+        ..Default::default()
+    });
+    request
+        .metadata_mut()
+        .insert("x-forwarded-for", forwarded_for.parse().unwrap());
+    app.link
+        .clone()
+        .authenticate_pacer(request)
+        .await
+        .map(|_| ())
+}
+
+#[tokio::test]
+async fn a_source_over_its_rate_is_refused_with_a_retry_delay() {
+    let app = spawn_app_with(limited).await;
+    for i in 0..3 {
+        let answer = app.authenticate(&format!("stuffed-{i}"), WRONG).await;
+        assert_reason(
+            &expect_err(answer),
+            Code::Unauthenticated,
+            "INVALID_CREDENTIALS",
+        );
+    }
+
+    let refused = expect_err(app.authenticate("stuffed-4", WRONG).await);
+
+    assert_reason(&refused, Code::ResourceExhausted, "TOO_MANY_ATTEMPTS");
+    let delay = refused
+        .get_details_retry_info()
+        .unwrap()
+        .retry_delay
+        .unwrap();
+    assert!(
+        delay > Duration::from_secs(30) && delay <= Duration::from_secs(60),
+        "{delay:?}"
+    );
+}
+
+#[tokio::test]
+async fn successful_sign_ins_do_not_use_up_the_allowance() {
+    let app = spawn_app_with(limited).await;
+    for _ in 0..6 {
+        app.authenticate(demo::PACER_USERNAME, demo::PACER_PASSWORD)
+            .await
+            .unwrap();
+    }
+    let still_allowed = app.authenticate("someone-else", WRONG).await;
+    assert_reason(
+        &expect_err(still_allowed),
+        Code::Unauthenticated,
+        "INVALID_CREDENTIALS",
+    );
+}
+
+#[tokio::test]
+async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+    let untrusted = spawn_app_with(limited).await;
+    let trusted = spawn_app_with(|s| {
+        limited(s);
+        s.source_policy = SourcePolicy::FirstForwardedHop;
+    })
+    .await;
+
+    let mut untrusted_codes = Vec::new();
+    let mut trusted_codes = Vec::new();
+    for i in 0..5 {
+        // A different claimed address each time: only a trusted proxy's word counts.
+        let from = format!("203.0.113.{i}");
+        let u = sign_in_from(&untrusted, &from, "stuffed", WRONG).await;
+        let t = sign_in_from(&trusted, &from, "stuffed", WRONG).await;
+        untrusted_codes.push(expect_err(u).code());
+        trusted_codes.push(expect_err(t).code());
+    }
+
+    assert_eq!(
+        untrusted_codes[3..],
+        [Code::ResourceExhausted, Code::ResourceExhausted]
+    );
+    assert!(trusted_codes.iter().all(|c| *c == Code::Unauthenticated));
+}
+
+#[tokio::test]
+async fn a_full_hashing_queue_refuses_at_once_and_counts_nothing() {
+    let app = spawn_app_with(|s| {
+        s.hash_concurrency = 1;
+        s.hash_queue_depth = 2;
+        s.lockout.threshold = 1000;
+        s.lockout.max_per_hour = 1000;
+    })
+    .await;
+
+    let attempts = (0..24).map(|_| async {
+        let started = Instant::now();
+        let answer = app.authenticate(demo::PACER_USERNAME, WRONG).await;
+        (answer, started.elapsed())
+    });
+    let results = futures_util::future::join_all(attempts).await;
+
+    let shed: Vec<_> = results
+        .iter()
+        .filter_map(|(r, took)| {
+            r.as_ref()
+                .err()
+                .filter(|s| s.code() == Code::ResourceExhausted)
+                .map(|s| (s, *took))
+        })
+        .collect();
+    let admitted = results.len() - shed.len();
+    assert!(!shed.is_empty(), "nothing was shed");
+    for (status, took) in &shed {
+        assert_reason(status, Code::ResourceExhausted, "OVERLOADED");
+        assert!(status.get_details_retry_info().is_some());
+        assert!(*took < Duration::from_secs(1), "a refusal took {took:?}");
+    }
+    let counted = app
+        .db
+        .scalar("SELECT consecutive FROM sign_in_failures WHERE subject_kind = 'pacer' AND subject = 'hhumbert'")
+        .await;
+    assert_eq!(
+        counted, admitted as i64,
+        "refused attempts must not be counted"
+    );
+}
