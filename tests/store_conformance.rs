@@ -115,7 +115,11 @@ async fn verified_flow(store: &dyn Store, who: &str, ecf: &str, at: DateTime<Utc
     store.live_flow(&token.hash(), at).await.unwrap().unwrap()
 }
 
+#[path = "store_conformance/security.rs"]
+mod security;
+
 mod suite {
+    pub use super::security::*;
     use super::*;
 
     pub async fn accounts_round_trip(f: Fixture) {
@@ -535,4 +539,8 @@ conformance!(
     racing_flows_for_one_ecf_account_have_one_winner,
     parallel_failures_are_all_counted,
     the_threshold_locks_and_a_success_clears,
+    audit_events_page_newest_first_under_filters,
+    a_totp_step_is_claimed_once_even_in_parallel,
+    re_enrolling_forgets_the_last_step_and_removing_clears,
+    a_rehash_replaces_only_the_hash_it_read,
 );

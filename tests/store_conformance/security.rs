@@ -1,0 +1,144 @@
+//! Conformance of the audit trail, second-factor state and rehash writes.
+use super::*;
+use pacer_link::store::{AuditFilter, NewAuditEvent, PasswordOwner};
+
+fn audit_event(subject: &str, at: DateTime<Utc>) -> NewAuditEvent {
+    NewAuditEvent {
+        occurred_at: at,
+        rpc: "AuthenticatePacer".into(),
+        court_id: Some("cod".into()),
+        subject: Some(subject.into()),
+        outcome: "UNAUTHENTICATED".into(),
+        reason: Some("INVALID_CREDENTIALS".into()),
+        caller: Some("192.0.2.1".into()),
+        trace_id: None,
+    }
+}
+
+pub async fn audit_events_page_newest_first_under_filters(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let at = now();
+    for (i, who) in ["alice", "bob", "alice", "alice"].iter().enumerate() {
+        let event = audit_event(who, at + Duration::seconds(i as i64));
+        f.store.append_audit(&event).await.unwrap();
+    }
+    let alice = AuditFilter {
+        subject: Some("alice".into()),
+        ..Default::default()
+    };
+
+    let first = f.store.audit_events(&alice, 2).await.unwrap();
+    let rest = f
+        .store
+        .audit_events(
+            &AuditFilter {
+                before_id: Some(first[1].id),
+                ..alice.clone()
+            },
+            2,
+        )
+        .await
+        .unwrap();
+    let since = f
+        .store
+        .audit_events(
+            &AuditFilter {
+                since: Some(at + Duration::seconds(2)),
+                until: Some(at + Duration::seconds(3)),
+                ..Default::default()
+            },
+            10,
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(first.len(), 2);
+    assert!(first[0].id > first[1].id);
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0].event, audit_event("alice", at));
+    assert_eq!(since.len(), 1);
+    assert_eq!(since[0].event.occurred_at, at + Duration::seconds(2));
+}
+
+pub async fn a_totp_step_is_claimed_once_even_in_parallel(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let alice = pacer("alice");
+    assert!(f.store.set_totp(&alice, Some(b"sealed")).await.unwrap());
+    assert!(
+        !f.store
+            .set_totp(&pacer("nobody"), Some(b"sealed"))
+            .await
+            .unwrap()
+    );
+
+    let claims = (0..20).map(|_| f.store.claim_totp_step(&alice, 1000));
+    let results = futures_util::future::join_all(claims).await;
+    let older = f.store.claim_totp_step(&alice, 999).await.unwrap();
+    let newer = f.store.claim_totp_step(&alice, 1001).await.unwrap();
+    let enrollment = f.store.totp(&alice).await.unwrap().unwrap();
+
+    assert_eq!(
+        results.into_iter().filter(|r| *r.as_ref().unwrap()).count(),
+        1
+    );
+    assert!(!older);
+    assert!(newer);
+    assert_eq!(enrollment.sealed_secret, b"sealed");
+    assert_eq!(enrollment.last_step, Some(1001));
+    assert!(f.store.totp(&pacer("bob")).await.unwrap().is_none());
+}
+
+pub async fn re_enrolling_forgets_the_last_step_and_removing_clears(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let alice = pacer("alice");
+    f.store.set_totp(&alice, Some(b"one")).await.unwrap();
+    f.store.claim_totp_step(&alice, 5).await.unwrap();
+    f.store.set_totp(&alice, Some(b"two")).await.unwrap();
+    assert_eq!(f.store.totp(&alice).await.unwrap().unwrap().last_step, None);
+    f.store.set_totp(&alice, None).await.unwrap();
+    assert!(f.store.totp(&alice).await.unwrap().is_none());
+    assert!(!f.store.claim_totp_step(&alice, 6).await.unwrap());
+}
+
+pub async fn a_rehash_replaces_only_the_hash_it_read(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let alice = PasswordOwner::Pacer(pacer("alice"));
+    let coalice = PasswordOwner::Ecf(court_id(), login("coalice"));
+
+    let stale = f
+        .store
+        .replace_password_hash(&alice, "not-the-stored-hash", "new")
+        .await
+        .unwrap();
+    let fresh = f
+        .store
+        .replace_password_hash(&alice, "hash-of-alice", "stronger-hash-of-alice")
+        .await
+        .unwrap();
+    let ecf = f
+        .store
+        .replace_password_hash(&coalice, "ecf-hash-of-alice", "stronger-ecf-hash")
+        .await
+        .unwrap();
+
+    assert!(!stale);
+    assert!(fresh);
+    assert!(ecf);
+    let account = f
+        .store
+        .pacer_account(&pacer("alice"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(account.password_hash, "stronger-hash-of-alice");
+    let ecf_account = f
+        .store
+        .ecf_account(&court_id(), &login("coalice"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ecf_account.password_hash.as_deref(),
+        Some("stronger-ecf-hash")
+    );
+}
