@@ -1,7 +1,7 @@
 //! Who is calling: the address a per-source limit and the audit trail use.
 use std::net::{IpAddr, Ipv6Addr};
 
-use tonic::transport::server::TcpConnectInfo;
+use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 
 /// Which address stands for the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -18,9 +18,14 @@ pub enum SourcePolicy {
 
 /// The caller's address under `policy`, if known.
 pub fn source_address<B>(request: &http::Request<B>, policy: SourcePolicy) -> Option<IpAddr> {
-    let peer = request
-        .extensions()
+    let extensions = request.extensions();
+    let peer = extensions
         .get::<TcpConnectInfo>()
+        .or_else(|| {
+            extensions
+                .get::<TlsConnectInfo<TcpConnectInfo>>()
+                .map(TlsConnectInfo::get_ref)
+        })
         .and_then(TcpConnectInfo::remote_addr)
         .map(|a| canonical(a.ip()));
     match policy {

@@ -101,6 +101,17 @@ pub struct ServeArgs {
     /// behind a proxy or mesh gateway that always sets it.
     #[arg(long, env = "PACER_LINK_TRUST_FORWARDED_FOR")]
     pub trust_forwarded_for: bool,
+    /// PEM certificate chain for TLS on the gRPC port (with the key file);
+    /// plaintext when unset, e.g. behind a mesh that provides mTLS.
+    #[arg(long, env = "PACER_LINK_TLS_CERT_FILE")]
+    pub tls_cert_file: Option<std::path::PathBuf>,
+    /// PEM private key of that certificate.
+    #[arg(long, env = "PACER_LINK_TLS_KEY_FILE")]
+    pub tls_key_file: Option<std::path::PathBuf>,
+    /// PEM CA bundle: when set, every client must present a certificate
+    /// it signed (mTLS).
+    #[arg(long, env = "PACER_LINK_TLS_CLIENT_CA_FILE")]
+    pub tls_client_ca_file: Option<std::path::PathBuf>,
     /// Largest request message accepted, in bytes; larger ones are refused
     /// before they are decoded.
     #[arg(long, env = "PACER_LINK_MAX_REQUEST_BYTES", default_value_t = 64 * 1024)]
@@ -191,6 +202,43 @@ pub struct Settings {
     pub source_policy: SourcePolicy,
     /// The key sealing TOTP secrets; without it no second factor can be enrolled.
     pub totp_key: Option<TotpKey>,
+    /// TLS on the gRPC port, if configured.
+    pub tls: Option<TlsSettings>,
+}
+
+/// TLS material, read at start-up. `Debug` leaves the key out.
+#[derive(Clone)]
+pub struct TlsSettings {
+    /// PEM certificate chain.
+    pub cert_pem: Vec<u8>,
+    /// PEM private key.
+    pub key_pem: Vec<u8>,
+    /// PEM CA bundle for client certificates (mTLS), if required.
+    pub client_ca_pem: Option<Vec<u8>>,
+}
+
+impl ServeArgs {
+    fn tls(&self) -> Result<Option<TlsSettings>, String> {
+        let read = |name: &str, path: &std::path::Path| {
+            std::fs::read(path).map_err(|e| format!("{name}: cannot read {}: {e}", path.display()))
+        };
+        match (&self.tls_cert_file, &self.tls_key_file) {
+            (None, None) if self.tls_client_ca_file.is_some() => Err(
+                "PACER_LINK_TLS_CLIENT_CA_FILE needs PACER_LINK_TLS_CERT_FILE and PACER_LINK_TLS_KEY_FILE".into(),
+            ),
+            (None, None) => Ok(None),
+            (Some(cert), Some(key)) => Ok(Some(TlsSettings {
+                cert_pem: read("PACER_LINK_TLS_CERT_FILE", cert)?,
+                key_pem: read("PACER_LINK_TLS_KEY_FILE", key)?,
+                client_ca_pem: self
+                    .tls_client_ca_file
+                    .as_deref()
+                    .map(|ca| read("PACER_LINK_TLS_CLIENT_CA_FILE", ca))
+                    .transpose()?,
+            })),
+            _ => Err("set both PACER_LINK_TLS_CERT_FILE and PACER_LINK_TLS_KEY_FILE, or neither".into()),
+        }
+    }
 }
 
 impl std::fmt::Debug for Settings {
@@ -329,6 +377,7 @@ impl ServeArgs {
                 SourcePolicy::Peer
             },
             totp_key,
+            tls: self.tls()?,
             admin_token,
             metrics_listen: self.metrics_listen,
             lockout: self.lockout()?,

@@ -4,7 +4,7 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::Server;
+use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::ServingStatus;
 
 use crate::audit::AuditLayer;
@@ -42,6 +42,7 @@ pub struct Application {
     max_request_bytes: usize,
     audit: AuditLayer,
     throttle: ThrottleLayer,
+    tls: Option<ServerTlsConfig>,
 }
 
 impl Application {
@@ -114,6 +115,7 @@ impl Application {
             shutdown: settings.shutdown,
             max_request_bytes: settings.max_request_bytes,
             audit,
+            tls: settings.tls.as_ref().map(tls_config),
             throttle: ThrottleLayer::new(
                 SourceLimiter::new(settings.throttle),
                 settings.source_policy,
@@ -180,7 +182,11 @@ impl Application {
             let _ = stop_streams.send(true);
             let _ = drained.send(());
         };
-        let serve = Server::builder()
+        let mut server = Server::builder();
+        if let Some(tls) = self.tls {
+            server = server.tls_config(tls)?;
+        }
+        let serve = server
             // A server span and metrics per call.
             .layer(RpcTelemetryLayer)
             // Then an audit row per sign-in, flow step and admin call, which
@@ -225,6 +231,16 @@ impl Application {
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// The rustls configuration of the gRPC port: our certificate, and client
+/// certificates verified against the CA when one is configured.
+fn tls_config(tls: &crate::config::TlsSettings) -> ServerTlsConfig {
+    let config = ServerTlsConfig::new().identity(Identity::from_pem(&tls.cert_pem, &tls.key_pem));
+    match &tls.client_ca_pem {
+        Some(ca) => config.client_ca_root(Certificate::from_pem(ca)),
+        None => config,
     }
 }
 

@@ -99,7 +99,11 @@ async fn planted_secrets_appear_in_no_log_trace_answer_audit_row_or_table() {
     );
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("db");
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let addr = format!("127.0.0.1:{port}");
     let mut server = Command::new(env!("CARGO_BIN_EXE_pacer-link"))
         .args(["serve", "--demo"])
@@ -166,7 +170,11 @@ async fn planted_secrets_appear_in_no_log_trace_answer_audit_row_or_table() {
     };
     let current = code_at(0);
     // A wrong code: the current one with its last digit changed.
-    let wrong_code = format!("{}{}", &current[..5], (current.as_bytes()[5] - b'0' + 1) % 10);
+    let wrong_code = format!(
+        "{}{}",
+        &current[..5],
+        (current.as_bytes()[5] - b'0' + 1) % 10
+    );
     for request in [
         sign_in(WRONG_PASSWORD, String::new()),
         sign_in(PACER_PASSWORD, String::new()),
@@ -181,7 +189,9 @@ async fn planted_secrets_appear_in_no_log_trace_answer_audit_row_or_table() {
         .await
         .unwrap()
         .into_inner();
-    let replayed = link.authenticate_pacer(sign_in(PACER_PASSWORD, current.clone())).await;
+    let replayed = link
+        .authenticate_pacer(sign_in(PACER_PASSWORD, current.clone()))
+        .await;
     answers.extend(answer_bytes(&replayed));
     let token = started.flow_token.clone();
     for password in [WRONG_PASSWORD, ECF_PASSWORD] {
@@ -237,7 +247,11 @@ async fn planted_secrets_appear_in_no_log_trace_answer_audit_row_or_table() {
         .await
         .unwrap()
         .into_inner();
-    assert!(audit.events.len() >= 14, "{} audit rows", audit.events.len());
+    assert!(
+        audit.events.len() >= 14,
+        "{} audit rows",
+        audit.events.len()
+    );
 
     // SIGTERM, then everything the process wrote.
     unsafe { libc::kill(server.id() as i32, libc::SIGTERM) };

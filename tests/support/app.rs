@@ -90,6 +90,7 @@ pub fn test_settings(database_url: String) -> Settings {
         throttle: pacer_link::throttle::ThrottleSettings::OFF,
         source_policy: pacer_link::caller::SourcePolicy::Peer,
         totp_key: Some(pacer_link::mfa::TotpKey::from_hex(TOTP_KEY).unwrap()),
+        tls: None,
         lockout: pacer_link::store::LockoutPolicy {
             threshold: 10,
             base_lock: Duration::from_secs(60),
