@@ -1,0 +1,160 @@
+//! Each scenario side by side with its baseline, in alternating slices.
+use std::sync::{Arc, atomic::AtomicUsize};
+
+use pacer_link::password::HashParams;
+use serde_json::json;
+use tonic::transport::Channel;
+
+use crate::cli::Options;
+use crate::drive::{Run, paired};
+use crate::stats::{Summary, round};
+use crate::{baselines, report, scenarios, server};
+
+/// What every comparison needs.
+pub struct Bench<'a> {
+    pub options: &'a Options,
+    pub channels: &'a [Channel],
+    pub params: HashParams,
+    pub hash_threads: usize,
+}
+
+impl Bench<'_> {
+    fn slice(&self) -> std::time::Duration {
+        self.options.duration / self.options.rounds.max(1)
+    }
+
+    fn rounds(&self) -> usize {
+        self.options.rounds.max(1) as usize
+    }
+
+    fn in_flight(&self) -> String {
+        format!("{} in flight", self.options.concurrency)
+    }
+
+    /// The raw argon2id rate for one slice, on the hashing pool's thread count.
+    async fn raw(&self) -> Run {
+        let (params, threads, slice) = (self.params, self.hash_threads, self.slice());
+        tokio::task::spawn_blocking(move || baselines::raw_argon2id(params, threads, slice))
+            .await
+            .expect("raw argon2id baseline")
+    }
+
+    fn raw_summary(&self, name: &str, run: Run) -> Summary {
+        let threads = format!("{} threads", self.hash_threads);
+        Summary::from_run(name, threads, run.recorder, run.elapsed)
+    }
+
+    /// (a): AuthenticatePacer against raw verification.
+    pub async fn auth(&self) -> Vec<Summary> {
+        let (c, slice) = (self.options.concurrency, self.slice());
+        let (raw, auth) = paired(
+            self.rounds(),
+            async || self.raw().await,
+            async || scenarios::auth(self.channels, c, slice).await,
+        )
+        .await;
+        let raw = self.raw_summary("raw-argon2id", raw);
+        let mut auth = Summary::from_run("auth", self.in_flight(), auth.recorder, auth.elapsed);
+        auth.ratio = Some(("raw-argon2id".into(), auth.rate / raw.rate));
+        vec![raw, auth]
+    }
+
+    /// (b): GetLinkStatus against the echo server, then at half its rate.
+    pub async fn status(&self, runtime: &tokio::runtime::Handle) -> anyhow::Result<Vec<Summary>> {
+        let (c, slice, population) = (
+            self.options.concurrency,
+            self.slice(),
+            self.options.population,
+        );
+        let echo_server = server::start_echo(runtime).await?;
+        let echo_channels = crate::drive::connect(echo_server.addr, self.channels.len()).await?;
+        let (echo, status) = paired(
+            self.rounds(),
+            async || baselines::echo(&echo_channels, c, slice).await,
+            async || scenarios::status(self.channels, population, c, slice).await,
+        )
+        .await;
+        drop(echo_channels);
+        echo_server.stop().await;
+        let echo = Summary::from_run("echo", self.in_flight(), echo.recorder, echo.elapsed);
+        let mut peak =
+            Summary::from_run("status", self.in_flight(), status.recorder, status.elapsed);
+        peak.ratio = Some(("echo".into(), peak.rate / echo.rate));
+        peak.note("population", json!(population));
+        let half_rate = peak.rate / 2.0;
+        let half =
+            scenarios::status_at(self.channels, population, half_rate, self.options.duration).await;
+        let mut half = Summary::from_run(
+            "status@half",
+            format!("{half_rate:.0}/s offered"),
+            half.recorder,
+            half.elapsed,
+        );
+        half.note("offered_per_s", json!(round(half_rate)));
+        Ok(vec![echo, peak, half])
+    }
+
+    /// (c): the four-step flow against half the raw rate (two hashes a flow).
+    pub async fn flow(&self, available: usize) -> Vec<Summary> {
+        let (c, slice) = (self.options.concurrency, self.slice());
+        let next = Arc::new(AtomicUsize::new(0));
+        let (raw, flow) = paired(
+            self.rounds(),
+            async || self.raw().await,
+            async || scenarios::flow(self.channels, next.clone(), available, c, slice).await,
+        )
+        .await;
+        let raw = self.raw_summary("raw-argon2id", raw);
+        let mut flow = Summary::from_run("flow", self.in_flight(), flow.recorder, flow.elapsed);
+        flow.ratio = Some(("raw-argon2id/2".into(), flow.rate / (raw.rate / 2.0)));
+        vec![raw, flow]
+    }
+
+    /// Sign-ins with one call per hashing thread (no queueing: the unloaded
+    /// latency), then offered at `overload_factor` times `saturation`.
+    pub async fn overload(&self, saturation: Option<f64>, accounts: usize) -> Vec<Summary> {
+        let d = self.options.duration;
+        let saturation = match saturation {
+            Some(rate) => rate,
+            None => {
+                let run = scenarios::auth(self.channels, self.options.concurrency, d).await;
+                run.recorder.count("OK") as f64 / run.elapsed.as_secs_f64()
+            }
+        };
+        let run = scenarios::auth(self.channels, self.hash_threads, d).await;
+        let unloaded = Summary::from_run(
+            "auth-unloaded",
+            format!("{} in flight", self.hash_threads),
+            run.recorder,
+            run.elapsed,
+        );
+        let rate = saturation * self.options.overload_factor;
+        let reset = report::reset_peak_rss();
+        let mut over = scenarios::overload(
+            self.channels,
+            accounts,
+            rate,
+            d,
+            self.options.overload_timeout,
+        )
+        .await;
+        let peak = report::peak_rss_kib();
+        over.note("saturation_per_s", json!(round(saturation)));
+        over.note(
+            "peak_rss_mib",
+            json!(peak.map(|k| round(k as f64 / 1024.0))),
+        );
+        over.note(
+            "peak_rss_covers",
+            json!(if reset {
+                "overload only (service and client)"
+            } else {
+                "whole run"
+            }),
+        );
+        if let (Some(admitted), Some(base)) = (over.latency, unloaded.latency) {
+            over.ratio = Some(("auth-unloaded p99".into(), admitted.p99 / base.p99));
+        }
+        vec![unloaded, over]
+    }
+}

@@ -1,0 +1,168 @@
+//! Load generator for pacer-link: drives the real service in-process over
+//! loopback gRPC and compares each scenario with a baseline measured in the
+//! same run. See BENCHMARKS.md.
+//!
+//! `cargo bench --bench load -- --scenario all --concurrency 32 --duration 10s --json target/bench.json`
+mod baselines;
+mod cli;
+mod compare;
+mod drive;
+mod report;
+mod scenarios;
+mod seed;
+mod server;
+mod stats;
+mod watch;
+
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+use cli::{Options, Scenario};
+use pacer_link::{domain::Password, password::PasswordHasher};
+use serde_json::json;
+use stats::Summary;
+
+/// Accounts the `overload` scenario rotates over, so that no account has
+/// two sign-ins in flight (each in-flight attempt counts towards its lock).
+const OVERLOAD_ACCOUNTS: usize = 4096;
+
+/// More flows per second than two cores' worth of hashing could ever
+/// finish (each flow costs two argon2id hashes of ~15 ms at least).
+const FLOWS_PER_SECOND_CEILING: f64 = 400.0;
+
+fn main() -> anyhow::Result<()> {
+    // `cargo bench` adds `--bench`; it means nothing here.
+    let args = std::env::args().filter(|a| a != "--bench");
+    let options = Options::parse_from(args);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let server = server::runtime()?;
+    let client = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores)
+        .thread_name("client")
+        .enable_all()
+        .build()?;
+    let result = client.block_on(run(options, server.handle().clone()));
+    drop(client);
+    server.shutdown_timeout(Duration::from_secs(5));
+    result
+}
+
+async fn run(options: Options, server: tokio::runtime::Handle) -> anyhow::Result<()> {
+    let db = server::BenchDatabase::create(options.database_url.as_deref()).await?;
+    let result = bench(&options, &server, &db).await;
+    let removed = db.remove().await;
+    let summaries = result?;
+    removed?;
+    report::print(&summaries);
+    Ok(())
+}
+
+async fn bench(
+    options: &Options,
+    server: &tokio::runtime::Handle,
+    db: &server::BenchDatabase,
+) -> anyhow::Result<Vec<Summary>> {
+    let selected = |s| options.scenario.includes(s);
+    let settings = server::settings(&db.url, options.db_max_connections)?;
+    let (params, hash_threads) = (settings.hash_params, settings.hash_concurrency);
+    let backend = format!("{:?}", db.backend);
+    eprintln!("service: {backend}, argon2id {params:?}, {hash_threads} hashing threads");
+    let service = server::start_service(server, settings).await?;
+    let seeded = Instant::now();
+    let seed_db = seed::SeedDb::connect(&db.url, db.backend).await?;
+    let hash = PasswordHasher::new(params, 1)?
+        .hash(&Password::parse(seed::PASSWORD).map_err(anyhow::Error::msg)?)
+        .await?;
+    seed_db.court().await?;
+    seed_db
+        .pairs(
+            seed::AUTH,
+            options.concurrency.max(OVERLOAD_ACCOUNTS),
+            0,
+            &hash,
+        )
+        .await?;
+    if selected(Scenario::Status) {
+        seed_db
+            .pairs(
+                seed::STATUS,
+                options.population,
+                options.population / 2,
+                &hash,
+            )
+            .await?;
+    }
+    // Far more pairs than the flow can use: at most one per hash.
+    let flows =
+        (FLOWS_PER_SECOND_CEILING * options.duration.as_secs_f64()) as usize + options.concurrency;
+    if selected(Scenario::Flow) {
+        seed_db.pairs(seed::FLOW, flows, 0, &hash).await?;
+    }
+    if selected(Scenario::Watch) {
+        let events = watch::events(options.watch_rate, options.duration);
+        seed_db.pairs(seed::WATCH, events, 0, &hash).await?;
+    }
+    let seed_s = seeded.elapsed().as_secs_f64();
+    eprintln!("seeded in {seed_s:.1}s");
+
+    let channels = drive::connect(service.addr, options.connections).await?;
+    let bench = compare::Bench {
+        options,
+        channels: &channels,
+        params,
+        hash_threads,
+    };
+    let mut summaries = Vec::new();
+    let mut saturation = None;
+    if selected(Scenario::Auth) {
+        let auth = bench.auth().await;
+        saturation = auth.last().map(|s| s.rate);
+        summaries.extend(auth);
+    }
+    if selected(Scenario::Status) {
+        let mut status = bench.status(server).await?;
+        status[1].note("seed_s", json!(stats::round(seed_s)));
+        summaries.extend(status);
+    }
+    if selected(Scenario::Flow) {
+        summaries.extend(bench.flow(flows).await);
+    }
+    if selected(Scenario::Watch) {
+        let (c, d) = (options.concurrency, options.duration);
+        let w = watch::watch(
+            service.addr,
+            &channels,
+            &seed_db,
+            options.watchers,
+            options.watch_rate,
+            d,
+            c,
+        )
+        .await?;
+        summaries.push(w);
+    }
+    if selected(Scenario::Overload) {
+        summaries.extend(bench.overload(saturation, OVERLOAD_ACCOUNTS).await);
+    }
+
+    seed_db.close().await;
+    service.stop().await;
+    if let Some(path) = &options.json {
+        let machine = report::machine(&backend, hash_threads);
+        let echoed = json!({
+            "scenario": format!("{:?}", options.scenario).to_lowercase(),
+            "concurrency": options.concurrency,
+            "duration_s": options.duration.as_secs_f64(),
+            "rounds": options.rounds,
+            "connections": options.connections,
+            "db_max_connections": options.db_max_connections,
+            "population": options.population,
+            "watchers": options.watchers,
+            "watch_rate": options.watch_rate,
+            "overload_factor": options.overload_factor,
+        });
+        report::write_json(path, machine, echoed, &summaries)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(summaries)
+}

@@ -1,0 +1,205 @@
+//! The request-response scenarios: each turns a closed or open loop of
+//! calls into a summary row.
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use pacer_link::proto::{
+    self, account_link_service_client::AccountLinkServiceClient, get_link_status_request::Subject,
+    link_status_service_client::LinkStatusServiceClient,
+};
+use rand::Rng;
+use serde_json::json;
+use tonic::transport::Channel;
+
+use crate::drive::{Run, closed_loop, open_loop};
+use crate::seed::{self, AUTH, FLOW, Group, STATUS};
+use crate::stats::Summary;
+
+type Link = AccountLinkServiceClient<Channel>;
+
+fn sign_in(username: String) -> proto::AuthenticatePacerRequest {
+    proto::AuthenticatePacerRequest {
+        court_id: seed::COURT.into(),
+        username,
+        password: seed::PASSWORD.into(),
+        client_code: String::new(),
+    }
+}
+
+/// AuthenticatePacer with valid credentials, each worker on its own account
+/// (so no two calls ever share one account's sign-in counter).
+pub async fn auth(channels: &[Channel], concurrency: usize, duration: Duration) -> Run {
+    let clients: Vec<Link> = channels.iter().cloned().map(Link::new).collect();
+    closed_loop("auth", concurrency, duration, move |worker| {
+        let mut client = clients[worker % clients.len()].clone();
+        let request = sign_in(AUTH.pacer(worker));
+        async move { client.authenticate_pacer(request).await.map(drop) }
+    })
+    .await
+}
+
+/// GetLinkStatus for a random account of the seeded population, asked by
+/// CM/ECF login or by PACER username at random.
+fn status_op(
+    channels: &[Channel],
+    population: usize,
+) -> impl Fn(usize) -> std::pin::Pin<Box<dyn Future<Output = crate::drive::Outcome> + Send>>
++ Clone
++ Send
++ Sync
++ 'static {
+    let clients: Vec<_> = channels
+        .iter()
+        .cloned()
+        .map(LinkStatusServiceClient::new)
+        .collect();
+    move |n| {
+        let mut client = clients[n % clients.len()].clone();
+        let mut rng = rand::rng();
+        let i = rng.random_range(0..population);
+        let subject = if rng.random_bool(0.5) {
+            Subject::EcfLogin(STATUS.ecf(i))
+        } else {
+            Subject::PacerUsername(STATUS.pacer(i))
+        };
+        let request = proto::GetLinkStatusRequest {
+            court_id: seed::COURT.into(),
+            subject: Some(subject),
+        };
+        Box::pin(async move { client.get_link_status(request).await.map(drop) })
+    }
+}
+
+/// GetLinkStatus flat out.
+pub async fn status(
+    channels: &[Channel],
+    population: usize,
+    concurrency: usize,
+    duration: Duration,
+) -> Run {
+    closed_loop(
+        "status",
+        concurrency,
+        duration,
+        status_op(channels, population),
+    )
+    .await
+}
+
+/// GetLinkStatus offered at `rate` per second (open loop), timed from when
+/// each call was due.
+pub async fn status_at(
+    channels: &[Channel],
+    population: usize,
+    rate: f64,
+    duration: Duration,
+) -> Run {
+    let op = status_op(channels, population);
+    open_loop(
+        "status-open",
+        rate,
+        duration,
+        Duration::from_secs(10),
+        move |n| op(n as usize),
+    )
+    .await
+}
+
+/// The four steps on fresh accounts, one whole flow per operation; `next`
+/// hands out the pairs of `FLOW`, of which `available` were seeded.
+pub async fn flow(
+    channels: &[Channel],
+    next: Arc<AtomicUsize>,
+    available: usize,
+    concurrency: usize,
+    duration: Duration,
+) -> Run {
+    let clients: Vec<Link> = channels.iter().cloned().map(Link::new).collect();
+    closed_loop("flow", concurrency, duration, move |worker| {
+        let mut client = clients[worker % clients.len()].clone();
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        async move {
+            if i >= available {
+                // Out of fresh accounts: a bug in the seeding arithmetic.
+                return Err(tonic::Status::resource_exhausted(
+                    "the bench ran out of fresh accounts",
+                ));
+            }
+            let token = verified_flow(client.clone(), FLOW, i).await?;
+            client
+                .preview_link(proto::PreviewLinkRequest {
+                    flow_token: token.clone(),
+                })
+                .await?;
+            client
+                .confirm_link(proto::ConfirmLinkRequest { flow_token: token })
+                .await
+                .map(drop)
+        }
+    })
+    .await
+}
+
+/// Steps 2 and 3 for pair `i` of `group`; the flow token.
+pub async fn verified_flow(
+    mut client: Link,
+    group: Group,
+    i: usize,
+) -> Result<String, tonic::Status> {
+    let token = client
+        .authenticate_pacer(sign_in(group.pacer(i)))
+        .await?
+        .into_inner()
+        .flow_token;
+    client
+        .verify_ecf(proto::VerifyEcfRequest {
+            flow_token: token.clone(),
+            ecf_login: group.ecf(i),
+            ecf_password: seed::PASSWORD.into(),
+        })
+        .await?;
+    Ok(token)
+}
+
+/// AuthenticatePacer offered at `rate` per second whatever the answers: the
+/// excess should be refused quickly with RESOURCE_EXHAUSTED while admitted
+/// calls keep their latency. Calls rotate over `accounts` accounts so that
+/// no account has two calls in flight.
+pub async fn overload(
+    channels: &[Channel],
+    accounts: usize,
+    rate: f64,
+    duration: Duration,
+    timeout: Duration,
+) -> Summary {
+    let clients: Vec<Link> = channels.iter().cloned().map(Link::new).collect();
+    let run = open_loop("overload", rate, duration, timeout, move |n| {
+        let mut client = clients[n as usize % clients.len()].clone();
+        let request = sign_in(AUTH.pacer(n as usize % accounts));
+        async move { client.authenticate_pacer(request).await.map(drop) }
+    })
+    .await;
+    let mut recorder = run.recorder;
+    let total = recorder.total();
+    let refused = recorder.count("RESOURCE_EXHAUSTED");
+    let refusal = recorder.percentiles("RESOURCE_EXHAUSTED");
+    let mut summary = Summary::from_run(
+        "overload",
+        format!("{rate:.0}/s offered"),
+        recorder,
+        run.elapsed,
+    );
+    summary.note("offered_per_s", json!(crate::stats::round(rate)));
+    summary.note("offered", json!(total));
+    summary.note(
+        "refused_share",
+        json!(crate::stats::round(refused as f64 / total.max(1) as f64)),
+    );
+    summary.note("refusal_latency", json!(refusal.map(|p| p.to_json())));
+    summary
+}

@@ -1,0 +1,180 @@
+//! Accounts and links written straight into the database: every row shares
+//! one argon2id hash computed once, so seeding costs SQL time, not hashing.
+use std::str::FromStr;
+
+use pacer_link::store::Backend;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+
+/// The court every seeded account belongs to.
+pub const COURT: &str = "cod";
+/// The password of every seeded account, PACER and CM/ECF alike.
+pub const PASSWORD: &str = "Bench-Filer-Password-2026";
+
+/// A group of seeded PACER accounts, each with its CM/ECF account.
+#[derive(Debug, Clone, Copy)]
+pub struct Group {
+    /// PACER usernames are `{pacer}{i}`.
+    pub pacer: &'static str,
+    /// CM/ECF logins are `{ecf}{i}` (beginning with the court's prefix).
+    pub ecf: &'static str,
+}
+
+impl Group {
+    /// The `i`th PACER username.
+    pub fn pacer(&self, i: usize) -> String {
+        format!("{}{i}", self.pacer)
+    }
+
+    /// The `i`th CM/ECF login.
+    pub fn ecf(&self, i: usize) -> String {
+        format!("{}{i}", self.ecf)
+    }
+}
+
+/// Accounts for the `auth` and `overload` scenarios.
+pub const AUTH: Group = Group {
+    pacer: "au-",
+    ecf: "coau-",
+};
+/// The population of the `status` scenario.
+pub const STATUS: Group = Group {
+    pacer: "st-",
+    ecf: "cost-",
+};
+/// Fresh pairs for the `flow` scenario.
+pub const FLOW: Group = Group {
+    pacer: "fl-",
+    ecf: "cofl-",
+};
+/// Fresh pairs for the links confirmed in the `watch` scenario.
+pub const WATCH: Group = Group {
+    pacer: "wa-",
+    ecf: "cowa-",
+};
+
+/// A connection pool of the bench's own to the service's database.
+pub enum SeedDb {
+    Postgres(sqlx::PgPool),
+    Sqlite(SqlitePool),
+}
+
+impl SeedDb {
+    /// Connects to `url`.
+    pub async fn connect(url: &str, backend: Backend) -> anyhow::Result<Self> {
+        Ok(match backend {
+            Backend::Postgres => Self::Postgres(sqlx::PgPool::connect(url).await?),
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)?
+                    .busy_timeout(std::time::Duration::from_secs(30));
+                Self::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .connect_with(options)
+                        .await?,
+                )
+            }
+        })
+    }
+
+    async fn execute(&self, sql: String) -> anyhow::Result<u64> {
+        let sql = sqlx::AssertSqlSafe(sql);
+        Ok(match self {
+            Self::Postgres(pool) => sqlx::query(sql).execute(pool).await?.rows_affected(),
+            Self::Sqlite(pool) => sqlx::query(sql).execute(pool).await?.rows_affected(),
+        })
+    }
+
+    /// The sequence of the newest link event.
+    pub async fn last_event_sequence(&self) -> anyhow::Result<u64> {
+        let sql = "SELECT last_sequence FROM link_event_counter";
+        let last: i64 = match self {
+            Self::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
+        };
+        Ok(u64::try_from(last)?)
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        match self {
+            Self::Postgres(pool) => pool.close().await,
+            Self::Sqlite(pool) => pool.close().await,
+        }
+    }
+
+    /// How this backend writes "now", a fresh uuid and 32 random bytes.
+    fn dialect(&self) -> (String, &'static str, &'static str) {
+        match self {
+            Self::Postgres(_) => (
+                "now()".into(),
+                "gen_random_uuid()",
+                "uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())",
+            ),
+            Self::Sqlite(_) => (
+                chrono::Utc::now().timestamp_micros().to_string(),
+                "randomblob(16)",
+                "randomblob(32)",
+            ),
+        }
+    }
+
+    /// The court the seeded accounts belong to.
+    pub async fn court(&self) -> anyhow::Result<()> {
+        let (now, _, _) = self.dialect();
+        self.execute(format!(
+            "INSERT INTO courts (court_id, name, ecf_login_prefix, created_at) \
+             VALUES ('{COURT}', 'U.S. District Court, District of Colorado', 'co', {now})"
+        ))
+        .await?;
+        Ok(())
+    }
+
+    /// `count` upgraded PACER accounts of `group`, each with a CM/ECF
+    /// account; the first `linked` pairs are linked (their CM/ECF password
+    /// retired, a confirmed flow behind each link, as ConfirmLink leaves it).
+    pub async fn pairs(
+        &self,
+        group: Group,
+        count: usize,
+        linked: usize,
+        hash: &str,
+    ) -> anyhow::Result<()> {
+        anyhow::ensure!(!hash.contains('\''), "a PHC string never holds a quote");
+        let (now, uuid, random32) = self.dialect();
+        let (p, e) = (group.pacer, group.ecf);
+        let numbers = |n: usize| {
+            format!(
+                "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < {n}) "
+            )
+        };
+        let all = numbers(count);
+        self.execute(format!(
+            "{all}INSERT INTO pacer_accounts (username, password_hash, display_name, upgraded, created_at) \
+             SELECT '{p}' || i, '{hash}', 'Bench Filer ' || i, true, {now} FROM n"
+        ))
+        .await?;
+        self.execute(format!(
+            "{all}INSERT INTO ecf_accounts (court_id, login, password_hash, display_name, created_at, retired_at) \
+             SELECT '{COURT}', '{e}' || i, CASE WHEN i < {linked} THEN NULL ELSE '{hash}' END, \
+                    'Bench Filer ' || i, {now}, CASE WHEN i < {linked} THEN {now} ELSE NULL END FROM n"
+        ))
+        .await?;
+        if linked == 0 {
+            return Ok(());
+        }
+        let some = numbers(linked);
+        self.execute(format!(
+            "{some}INSERT INTO link_flows (flow_id, token_hash, court_id, pacer_username, stage, ecf_login, \
+                                    created_at, expires_at, confirmed_at, ecf_verified_at) \
+             SELECT {uuid}, {random32}, '{COURT}', '{p}' || i, 'confirmed', '{e}' || i, {now}, {now}, {now}, {now} FROM n"
+        ))
+        .await?;
+        self.execute(format!(
+            "INSERT INTO links (court_id, ecf_login, pacer_username, linked_at, flow_id) \
+             SELECT court_id, ecf_login, pacer_username, confirmed_at, flow_id FROM link_flows \
+             WHERE court_id = '{COURT}' AND stage = 'confirmed' AND pacer_username LIKE '{p}%'"
+        ))
+        .await?;
+        Ok(())
+    }
+}
