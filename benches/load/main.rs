@@ -67,6 +67,10 @@ async fn bench(
     let (params, hash_threads) = (settings.hash_params, settings.hash_concurrency);
     let backend = format!("{:?}", db.backend);
     eprintln!("service: {backend}, argon2id {params:?}, {hash_threads} hashing threads");
+    let load = report::load_average();
+    if load.is_some_and(|l| l > 0.5) {
+        eprintln!("warning: load average {load:?} before the run: other work shares these cores");
+    }
     let service = server::start_service(server, settings).await?;
     let seeded = Instant::now();
     let seed_db = seed::SeedDb::connect(&db.url, db.backend).await?;
@@ -142,13 +146,20 @@ async fn bench(
         summaries.push(w);
     }
     if selected(Scenario::Overload) {
-        summaries.extend(bench.overload(saturation, OVERLOAD_ACCOUNTS).await);
+        let mut overload = bench.overload(saturation, OVERLOAD_ACCOUNTS).await;
+        let (accounts, highest) = seed_db.counted_failures().await?;
+        if let Some(over) = overload.last_mut() {
+            over.note("accounts_with_failures_counted", json!(accounts));
+            over.note("highest_failure_count", json!(highest));
+        }
+        summaries.extend(overload);
     }
 
     seed_db.close().await;
     service.stop().await;
     if let Some(path) = &options.json {
-        let machine = report::machine(&backend, hash_threads);
+        let mut machine = report::machine(&backend, hash_threads);
+        machine["load_average_1m"] = json!({ "before": load, "after": report::load_average() });
         let echoed = json!({
             "scenario": format!("{:?}", options.scenario).to_lowercase(),
             "concurrency": options.concurrency,

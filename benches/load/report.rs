@@ -85,6 +85,16 @@ pub fn machine(backend: &str, hash_threads: usize) -> Value {
     })
 }
 
+/// The one-minute load average: how much else ran on the cores.
+pub fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// The peak resident memory of this process (service and client together).
 pub fn peak_rss_kib() -> Option<u64> {
     status_field("VmHWM:")

@@ -94,6 +94,17 @@ impl SeedDb {
         Ok(u64::try_from(last)?)
     }
 
+    /// Accounts whose sign-in failure count is above zero, and the highest
+    /// count: valid sign-ins only, so any left means attempts that were
+    /// counted and never given back.
+    pub async fn counted_failures(&self) -> anyhow::Result<(i64, i64)> {
+        let sql = "SELECT count(*), COALESCE(MAX(consecutive), 0) FROM sign_in_failures WHERE consecutive > 0";
+        Ok(match self {
+            Self::Postgres(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
+        })
+    }
+
     /// Closes the pool.
     pub async fn close(&self) {
         match self {
