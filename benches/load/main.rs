@@ -65,8 +65,11 @@ async fn bench(
     let selected = |s| options.scenario.includes(s);
     let settings = server::settings(&db.url, options.db_max_connections)?;
     let (params, hash_threads) = (settings.hash_params, settings.hash_concurrency);
+    let admitted = settings.hash_queue_depth;
     let backend = format!("{:?}", db.backend);
-    eprintln!("service: {backend}, argon2id {params:?}, {hash_threads} hashing threads");
+    eprintln!(
+        "service: {backend}, argon2id {params:?}, {hash_threads} hashing threads, {admitted} sign-ins admitted"
+    );
     let load = report::load_average();
     if load.is_some_and(|l| l > 0.5) {
         eprintln!("warning: load average {load:?} before the run: other work shares these cores");
@@ -74,7 +77,7 @@ async fn bench(
     let service = server::start_service(server, settings).await?;
     let seeded = Instant::now();
     let seed_db = seed::SeedDb::connect(&db.url, db.backend).await?;
-    let hash = PasswordHasher::new(params, 1)?
+    let hash = PasswordHasher::new(params, 1, 1)?
         .hash(&Password::parse(seed::PASSWORD).map_err(anyhow::Error::msg)?)
         .await?;
     seed_db.court().await?;
@@ -115,6 +118,7 @@ async fn bench(
         channels: &channels,
         params,
         hash_threads,
+        admitted,
     };
     let mut summaries = Vec::new();
     let mut saturation = None;
@@ -132,7 +136,7 @@ async fn bench(
         summaries.extend(bench.flow(flows).await);
     }
     if selected(Scenario::Watch) {
-        let (c, d) = (options.concurrency, options.duration);
+        let (c, d) = (bench.hashing_in_flight(), options.duration);
         let w = watch::watch(
             service.addr,
             &channels,

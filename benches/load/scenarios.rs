@@ -28,6 +28,7 @@ fn sign_in(username: String) -> proto::AuthenticatePacerRequest {
         username,
         password: seed::PASSWORD.into(),
         client_code: String::new(),
+        otp_code: String::new(),
     }
 }
 

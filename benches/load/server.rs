@@ -100,7 +100,8 @@ fn with_database(url: &str, database: &str) -> String {
 }
 
 /// The service's settings as `pacer-link serve` would build them (so every
-/// default, and any `PACER_LINK_*` variable, applies), on 127.0.0.1:0.
+/// default, and any `PACER_LINK_*` variable, applies), on 127.0.0.1:0, with
+/// per-source throttling off: every call of the bench comes from one address.
 pub fn settings(database_url: &str, db_max_connections: u32) -> anyhow::Result<Settings> {
     let pool = db_max_connections.to_string();
     let cli = Cli::try_parse_from([
@@ -112,11 +113,13 @@ pub fn settings(database_url: &str, db_max_connections: u32) -> anyhow::Result<S
         database_url,
         "--db-max-connections",
         &pool,
+        "--source-attempts-per-minute",
+        "0",
     ])?;
     let Command::Serve(args) = cli.command else {
         unreachable!("the arguments name `serve`");
     };
-    args.settings(None).map_err(anyhow::Error::msg)
+    args.settings().map_err(anyhow::Error::msg)
 }
 
 /// A server running on the server runtime; stopped by [`Running::stop`].
