@@ -139,7 +139,16 @@ async fn prepare(
                 if i >= events {
                     return Ok::<_, tonic::Status>(tokens);
                 }
-                tokens.push((i, verified_flow(client.clone(), WATCH, i).await?));
+                // A refusal at the admission limit is retried: this is set-up.
+                let token = loop {
+                    match verified_flow(client.clone(), WATCH, i).await {
+                        Err(s) if s.code() == tonic::Code::ResourceExhausted => {
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                        other => break other?,
+                    }
+                };
+                tokens.push((i, token));
             }
         });
     }
