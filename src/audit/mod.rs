@@ -6,7 +6,9 @@ mod layer;
 mod note;
 
 pub use layer::AuditLayer;
-pub use note::{note_court, note_hidden_reason, note_reason, note_subject, sanitize};
+pub use note::{
+    note_court, note_hidden_reason, note_reason, note_subject, run_to_completion, sanitize,
+};
 
 /// The methods the trail records: everything but the read-only status calls.
 pub fn is_audited(service: &str) -> bool {

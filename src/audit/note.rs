@@ -70,6 +70,31 @@ pub fn sanitize(raw: &str) -> String {
     out
 }
 
+/// Runs `future` on its own task, in this call's audit note and span, and
+/// waits for it. A caller that hangs up mid-way then cannot cut a sign-in
+/// short between counting its attempt and settling it: a right password
+/// whose caller left still gives its counted attempt back.
+pub async fn run_to_completion<F>(future: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    use tracing::Instrument;
+    let note = NOTE.try_with(Arc::clone).ok();
+    let task = async move {
+        match note {
+            Some(note) => NOTE.scope(note, future).await,
+            None => future.await,
+        }
+    }
+    .instrument(tracing::Span::current());
+    match tokio::spawn(task).await {
+        Ok(output) => output,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        Err(error) => panic!("a sign-in task was cancelled: {error}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,10 +13,12 @@ impl FilerAuthService for FilerAuthApi {
         &self,
         request: Request<proto::AuthenticateFilerRequest>,
     ) -> Result<Response<proto::AuthenticateFilerResponse>, Status> {
-        let identity = self
-            .0
-            .authenticate_filer(request.into_inner().try_into()?)
-            .await?;
+        let cmd = request.into_inner().try_into()?;
+        let service = self.0.clone();
+        // Run to the end even if the caller leaves, so a counted attempt is settled.
+        let identity =
+            crate::audit::run_to_completion(async move { service.authenticate_filer(cmd).await })
+                .await?;
         Ok(Response::new(proto::AuthenticateFilerResponse {
             ecf_account: Some(identity.ecf_account.into()),
             pacer_username: identity.pacer_username.as_str().to_owned(),

@@ -3,6 +3,7 @@
 use tonic::{Request, Response, Status};
 
 use super::convert::{flow_token, timestamp};
+use crate::audit;
 use crate::linking::{LINKED_MESSAGE, LinkService};
 use crate::proto::{self, account_link_service_server::AccountLinkService};
 
@@ -15,10 +16,10 @@ impl AccountLinkService for AccountLinkApi {
         &self,
         request: Request<proto::AuthenticatePacerRequest>,
     ) -> Result<Response<proto::AuthenticatePacerResponse>, Status> {
-        let started = self
-            .0
-            .authenticate_pacer(request.into_inner().try_into()?)
-            .await?;
+        let cmd = request.into_inner().try_into()?;
+        let service = self.0.clone();
+        let started =
+            audit::run_to_completion(async move { service.authenticate_pacer(cmd).await }).await?;
         Ok(Response::new(proto::AuthenticatePacerResponse {
             flow_token: started.token.expose().to_owned(),
             expires_at: Some(timestamp(started.expires_at)),
@@ -30,7 +31,10 @@ impl AccountLinkService for AccountLinkApi {
         &self,
         request: Request<proto::VerifyEcfRequest>,
     ) -> Result<Response<proto::VerifyEcfResponse>, Status> {
-        let account = self.0.verify_ecf(request.into_inner().try_into()?).await?;
+        let cmd = request.into_inner().try_into()?;
+        let service = self.0.clone();
+        let account =
+            audit::run_to_completion(async move { service.verify_ecf(cmd).await }).await?;
         Ok(Response::new(proto::VerifyEcfResponse {
             ecf_account: Some(account.into()),
         }))

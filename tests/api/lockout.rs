@@ -108,3 +108,28 @@ async fn filer_sign_in_failures_lock_the_pacer_account_everywhere() {
 
     assert_reason(&locked, Code::Unauthenticated, "INVALID_CREDENTIALS");
 }
+
+#[tokio::test]
+async fn a_right_password_whose_caller_hung_up_is_not_left_counted() {
+    let app = spawn_app().await;
+
+    for _ in 0..5 {
+        let _ = tokio::time::timeout(
+            Duration::from_millis(2),
+            app.authenticate(demo::PACER_USERNAME, demo::PACER_PASSWORD),
+        )
+        .await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    let counted = app
+        .db
+        .scalar(
+            "SELECT count(*) FROM sign_in_failures WHERE subject = 'hhumbert' AND consecutive > 0",
+        )
+        .await;
+    assert_eq!(
+        counted, 0,
+        "abandoned right-password sign-ins stayed counted"
+    );
+}
