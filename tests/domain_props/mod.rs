@@ -1,0 +1,4 @@
+//! Property tests of the domain parsers and the proto-to-command conversions.
+mod convert;
+mod models;
+mod parsers;
