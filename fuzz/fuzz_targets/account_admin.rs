@@ -1,0 +1,10 @@
+#![no_main]
+use pacer_link_fuzz::{fuzz_service, linking::*, parsed_as};
+
+fuzz_service! {
+    CreateCourtRequest => parsed_as::<CreateCourt, _>,
+    CreatePacerAccountRequest => parsed_as::<CreatePacerAccount, _>,
+    CreateEcfAccountRequest => parsed_as::<CreateEcfAccount, _>,
+    UnlinkRequest => parsed_as::<Unlink, _>,
+    ResetEcfPasswordRequest => parsed_as::<ResetEcfPassword, _>,
+}
