@@ -49,6 +49,7 @@ async fn step(world: &mut World, model: &mut Model, op: &Op) -> Result<(), TestC
                     username: parse(PacerUsername::parse(PACER[account])),
                     password: pacer_password(account, right_password),
                     client_code: Default::default(),
+                    otp_code: None,
                 })
                 .await;
             prop_assert_eq!(
@@ -58,6 +59,8 @@ async fn step(world: &mut World, model: &mut Model, op: &Op) -> Result<(), TestC
             if let Ok(started) = got {
                 prop_assert_eq!(started.pacer_account.username.as_str(), PACER[account]);
                 world.tokens.push(started.token);
+                world.started_by.push(account);
+                world.proven.push(None);
             }
         }
         Op::VerifyEcf {
@@ -81,6 +84,10 @@ async fn step(world: &mut World, model: &mut Model, op: &Op) -> Result<(), TestC
             );
             if let Ok(account) = got {
                 prop_assert_eq!(account.login.as_str(), ECF[login]);
+                prop_assert!(right_password);
+                if let Some(i) = flow {
+                    world.proven[i] = Some(login);
+                }
             }
         }
         Op::PreviewLink { flow } => {
@@ -99,6 +106,15 @@ async fn step(world: &mut World, model: &mut Model, op: &Op) -> Result<(), TestC
             let got = world.links.confirm_link(&world.token(flow)).await;
             let want = model.confirm_link(flow);
             prop_assert_eq!(outcome(&got)?, want.map(|_| ()), "confirm on {:?}", flow);
+            // Independently of the model: a link only ever comes from a flow
+            // the service started after a PACER proof, carrying the CM/ECF
+            // account the service last proved on that same flow.
+            if let Ok(link) = &got {
+                let i = flow.expect("only an issued token can confirm");
+                let proven = world.proven[i].map(|e| ECF[e]);
+                prop_assert_eq!(Some(link.ecf_login.as_str()), proven);
+                prop_assert_eq!(link.pacer_username.as_str(), PACER[world.started_by[i]]);
+            }
             if let (Ok(link), Ok(((pacer, ecf), _))) = (got, want) {
                 prop_assert_eq!(link.pacer_username.as_str(), PACER[pacer]);
                 prop_assert_eq!(link.ecf_login.as_str(), ECF[ecf]);

@@ -64,6 +64,9 @@ fn password() -> BoxedStrategy<String> {
 fn token() -> BoxedStrategy<String> {
     field(m::TOKEN, 43)
 }
+fn otp_code() -> BoxedStrategy<String> {
+    prop_oneof![Just(String::new()), field("0-9", 6)].boxed()
+}
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1024))]
@@ -71,17 +74,19 @@ proptest! {
     #[test]
     fn authenticate_pacer_names_exactly_its_bad_fields(
         court_id in court_id(), username in username(), password in password(),
-        client_code in field(m::PRINTABLE, 32),
+        client_code in field(m::PRINTABLE, 32), otp_code in otp_code(),
     ) {
         let want = expected(&[
             ("court_id", m::COURT_ID.accepts(&court_id)),
             ("username", m::PACER_USERNAME.accepts(&username)),
             ("password", m::password(&password)),
             ("client_code", m::client_code(&client_code)),
+            ("otp_code", m::otp_code(&otp_code)),
         ]);
         let request = proto::AuthenticatePacerRequest {
             court_id: court_id.clone(), username: username.clone(),
             password: password.clone(), client_code: client_code.clone(),
+            otp_code: otp_code.clone(),
         };
         let result = AuthenticatePacer::try_from(request.clone());
         prop_assert_eq!(named(&result)?, want);
@@ -90,6 +95,7 @@ proptest! {
             prop_assert_eq!(cmd.court_id.as_str(), court_id.to_ascii_lowercase());
             prop_assert_eq!(cmd.username.as_str(), username.to_ascii_lowercase());
             prop_assert_eq!(cmd.password.expose(), password.as_bytes());
+            prop_assert_eq!(cmd.otp_code.as_ref().map(|c| &c.expose()[..]), (!otp_code.is_empty()).then_some(otp_code.as_bytes()));
             prop_assert_eq!(cmd.client_code.as_deref().unwrap_or(""), client_code.as_str());
             let other = proto::AuthenticatePacerRequest { password: "another password".into(), ..request };
             let other = AuthenticatePacer::try_from(other).unwrap();
@@ -125,14 +131,17 @@ proptest! {
     #[test]
     fn authenticate_filer_names_exactly_its_bad_fields(
         court_id in court_id(), username in username(), password in password(),
+        otp_code in otp_code(),
     ) {
         let want = expected(&[
             ("court_id", m::COURT_ID.accepts(&court_id)),
             ("username", m::PACER_USERNAME.accepts(&username)),
             ("password", m::password(&password)),
+            ("otp_code", m::otp_code(&otp_code)),
         ]);
         let request = proto::AuthenticateFilerRequest {
             court_id: court_id.clone(), username: username.clone(), password: password.clone(),
+            otp_code: otp_code.clone(),
         };
         let result = AuthenticateFiler::try_from(request);
         prop_assert_eq!(named(&result)?, want);

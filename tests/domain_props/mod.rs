@@ -2,3 +2,4 @@
 mod convert;
 mod models;
 mod parsers;
+mod security;

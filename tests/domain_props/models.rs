@@ -75,6 +75,11 @@ pub fn new_password(raw: &str) -> bool {
     (12..=256).contains(&raw.chars().count())
 }
 
+/// One-time code: empty (none given) or exactly six ASCII digits.
+pub fn otp_code(raw: &str) -> bool {
+    raw.is_empty() || (raw.len() == 6 && raw.bytes().all(|b| b.is_ascii_digit()))
+}
+
 pub const TOKEN_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// Flow token: exactly 43 characters of the base64url alphabet.

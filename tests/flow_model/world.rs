@@ -23,7 +23,12 @@ pub struct World {
     pub links: LinkService,
     pub admin: AdminService,
     pub clock: Arc<ManualClock>,
+    /// Every flow token the service handed out, in order.
     pub tokens: Vec<FlowToken>,
+    /// Per flow: the PACER account that started it.
+    pub started_by: Vec<usize>,
+    /// Per flow: the CM/ECF account last proven on it, as the service answered.
+    pub proven: Vec<Option<usize>>,
 }
 
 pub fn parse<T>(value: Result<T, String>) -> T {
@@ -46,7 +51,7 @@ pub async fn world() -> World {
         t_cost: 1,
         p_cost: 1,
     };
-    let hasher = PasswordHasher::new(cheap, 2).unwrap();
+    let hasher = PasswordHasher::new(cheap, 2, 64).unwrap();
     let clock = Arc::new(ManualClock::starting_now());
     let policy = LockoutPolicy {
         threshold: 1_000_000,
@@ -55,14 +60,14 @@ pub async fn world() -> World {
         forget_after: Duration::from_secs(3600),
         max_per_hour: 1_000_000,
     };
-    let credentials = Credentials::new(store.clone(), hasher.clone(), clock.clone(), policy);
+    let credentials = Credentials::new(store.clone(), hasher.clone(), clock.clone(), policy, None);
     let links = LinkService::new(
         store.clone(),
         credentials,
         clock.clone(),
         Duration::from_secs(FLOW_TTL),
     );
-    let admin = AdminService::new(store.clone(), hasher, clock.clone());
+    let admin = AdminService::new(store.clone(), hasher, clock.clone(), None);
     demo::load(&admin).await.unwrap();
     for (username, upgraded) in [("dhaze", true)] {
         admin
@@ -90,6 +95,8 @@ pub async fn world() -> World {
         admin,
         clock,
         tokens: Vec::new(),
+        started_by: Vec::new(),
+        proven: Vec::new(),
     }
 }
 
