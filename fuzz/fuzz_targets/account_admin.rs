@@ -7,4 +7,6 @@ fuzz_service! {
     CreateEcfAccountRequest => parsed_as::<CreateEcfAccount, _>,
     UnlinkRequest => parsed_as::<Unlink, _>,
     ResetEcfPasswordRequest => parsed_as::<ResetEcfPassword, _>,
+    EnrollTotpRequest => parsed_as::<EnrollTotp, _>,
+    ListAuditEventsRequest => parsed_as::<AuditQuery, _>,
 }
