@@ -23,7 +23,7 @@ fn check_identifier<T>(
         prop_assert!(text.is_ascii());
         prop_assert!(!text.chars().any(|c| c.is_ascii_uppercase()));
         prop_assert!(rule.accepts(text));
-        let again = parse(text).map_err(|e| TestCaseError::fail(e))?;
+        let again = parse(text).map_err(TestCaseError::fail)?;
         prop_assert_eq!(as_str(&again), text);
     }
     Ok(())
@@ -49,7 +49,7 @@ fn check_human<T>(
         prop_assert!((1..=max).contains(&text.chars().count()));
         prop_assert!(!text.chars().any(char::is_control));
         prop_assert_eq!(text.trim(), text);
-        let again = parse(text).map_err(|e| TestCaseError::fail(e))?;
+        let again = parse(text).map_err(TestCaseError::fail)?;
         prop_assert_eq!(as_str(&again), text);
     }
     Ok(())
@@ -189,7 +189,7 @@ proptest! {
     fn generated_flow_tokens_parse_back_and_are_unique(_seed in any::<u8>()) {
         let a = FlowToken::generate();
         let b = FlowToken::generate();
-        let parsed = FlowToken::parse(a.expose()).map_err(|e| TestCaseError::fail(e))?;
+        let parsed = FlowToken::parse(a.expose()).map_err(TestCaseError::fail)?;
         prop_assert_eq!(&parsed, &a);
         prop_assert_eq!(parsed.hash(), a.hash());
         prop_assert!(models::flow_token(a.expose()));
