@@ -1,0 +1,5 @@
+//! Property tests of the domain parsers and the proto-to-command conversions.
+mod convert;
+mod models;
+mod parsers;
+mod security;
