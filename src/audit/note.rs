@@ -58,9 +58,7 @@ pub fn sanitize(raw: &str) -> String {
             out.push('…');
             break;
         }
-        let unsafe_char = c.is_control()
-            || c == '\\'
-            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}');
+        let unsafe_char = c == '\\' || crate::domain::breaks_text(c);
         if unsafe_char {
             out.push_str(&format!("\\u{{{:x}}}", c as u32));
         } else {

@@ -7,6 +7,8 @@ mod otp;
 mod password;
 mod text;
 
+pub use text::breaks_text;
+
 pub use account::{ClientCode, DisplayName, EcfLogin, PacerUsername, UnlinkReason};
 pub use court::{CourtId, CourtName, EcfLoginPrefix};
 pub use flow_token::{FlowToken, FlowTokenHash};

@@ -26,8 +26,16 @@ pub(crate) fn identifier(
     Ok(raw.to_ascii_lowercase())
 }
 
-/// Human-readable text: trimmed, bounded, no control characters (which could
-/// forge log lines or break a terminal).
+/// Characters that must not appear in stored text: controls, line and
+/// paragraph separators, bidirectional overrides and zero-width characters,
+/// which could forge log lines, break a terminal or disguise a name.
+pub fn breaks_text(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+}
+
+/// Human-readable text: trimmed, bounded, no control, separator, bidi or
+/// zero-width characters (see [`breaks_text`]).
 pub(crate) fn human(raw: &str, max: usize) -> Result<String, String> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
@@ -36,8 +44,10 @@ pub(crate) fn human(raw: &str, max: usize) -> Result<String, String> {
     if trimmed.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
-    if trimmed.chars().any(char::is_control) {
-        return Err("must not contain control characters".into());
+    if trimmed.chars().any(breaks_text) {
+        return Err(
+            "must not contain control, line-separator, bidi or zero-width characters".into(),
+        );
     }
     Ok(trimmed.to_owned())
 }

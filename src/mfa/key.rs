@@ -33,7 +33,7 @@ impl TotpKey {
     /// Parses 64 hexadecimal digits.
     pub fn from_hex(hex: &str) -> Result<Self, MfaKeyError> {
         let hex = hex.trim();
-        if hex.len() != 64 || !hex.is_ascii() {
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(MfaKeyError::BadKey);
         }
         let mut key = [0u8; 32];

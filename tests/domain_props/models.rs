@@ -49,10 +49,19 @@ pub const ECF_LOGIN: Identifier = Identifier {
     allowed: login,
 };
 
-/// Human text: trimmed, 1 to `max` characters, no control characters.
+/// Controls, line/paragraph separators, bidi controls and zero-width characters.
+fn breaks_display(c: char) -> bool {
+    c.is_control()
+        || ('\u{200b}'..='\u{200f}').contains(&c)
+        || ('\u{2028}'..='\u{202e}').contains(&c)
+        || ('\u{2060}'..='\u{2069}').contains(&c)
+        || c == '\u{feff}'
+}
+
+/// Human text: trimmed, 1 to `max` characters, none of `breaks_display`.
 pub fn human(raw: &str, max: usize) -> Option<&str> {
     let t = raw.trim();
-    let ok = !t.is_empty() && t.chars().count() <= max && !t.chars().any(char::is_control);
+    let ok = !t.is_empty() && t.chars().count() <= max && !t.chars().any(breaks_display);
     ok.then_some(t)
 }
 
