@@ -543,4 +543,5 @@ conformance!(
     a_totp_step_is_claimed_once_even_in_parallel,
     re_enrolling_forgets_the_last_step_and_removing_clears,
     a_rehash_replaces_only_the_hash_it_read,
+    account_status_answers_in_one_lookup,
 );

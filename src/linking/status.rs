@@ -7,7 +7,7 @@ use super::{
     AuthenticateFiler, FilerIdentity, LinkError, LinkStatusView, StatusQuery, StatusSubject,
 };
 use crate::domain::CourtId;
-use crate::store::Store;
+use crate::store::{AccountKey, Store};
 
 /// The most lookups one batch may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -37,35 +37,31 @@ impl StatusService {
     /// The status of one account.
     pub async fn link_status(&self, query: &StatusQuery) -> Result<LinkStatusView, LinkError> {
         let court = &query.court_id;
-        self.store
-            .court(court)
+        let key = match &query.subject {
+            StatusSubject::Ecf(login) => AccountKey::Ecf(login.clone()),
+            StatusSubject::Pacer(username) => AccountKey::Pacer(username.clone()),
+        };
+        let status = self
+            .store
+            .account_status(court, &key)
             .await?
             .ok_or(LinkError::UnknownCourt)?;
-        let (ecf_login, pacer_username, link) = match &query.subject {
-            StatusSubject::Ecf(login) => {
-                self.store
-                    .ecf_account(court, login)
-                    .await?
-                    .ok_or(LinkError::AccountNotFound)?;
-                let link = self.store.link_of_ecf(court, login).await?;
-                let pacer = link.as_ref().map(|l| l.pacer_username.clone());
-                (Some(login.clone()), pacer, link)
-            }
-            StatusSubject::Pacer(username) => {
-                self.store
-                    .pacer_account(username)
-                    .await?
-                    .ok_or(LinkError::AccountNotFound)?;
-                let link = self.store.link_of_pacer(court, username).await?;
-                let ecf = link.as_ref().map(|l| l.ecf_login.clone());
-                (ecf, Some(username.clone()), link)
-            }
+        if !status.exists {
+            return Err(LinkError::AccountNotFound);
+        }
+        let (ecf_login, pacer_username) = match (&query.subject, &status.link) {
+            (_, Some(link)) => (
+                Some(link.ecf_login.clone()),
+                Some(link.pacer_username.clone()),
+            ),
+            (StatusSubject::Ecf(login), None) => (Some(login.clone()), None),
+            (StatusSubject::Pacer(username), None) => (None, Some(username.clone())),
         };
         Ok(LinkStatusView {
             court_id: court.clone(),
             ecf_login,
             pacer_username,
-            linked_at: link.map(|l| l.linked_at),
+            linked_at: status.link.map(|l| l.linked_at),
         })
     }
 

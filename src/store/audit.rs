@@ -65,3 +65,21 @@ pub struct TotpEnrollment {
     /// The last time step a code was accepted for.
     pub last_step: Option<i64>,
 }
+
+/// The account a status lookup names, from either side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AccountKey {
+    /// A CM/ECF login in the court.
+    Ecf(EcfLogin),
+    /// A PACER username.
+    Pacer(PacerUsername),
+}
+
+/// What one status lookup found in an existing court.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountStatus {
+    /// Whether the account exists.
+    pub exists: bool,
+    /// Its link in the court, if any.
+    pub link: Option<super::LinkRecord>,
+}

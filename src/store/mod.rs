@@ -15,7 +15,10 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::{CourtId, EcfLogin, FlowTokenHash, PacerUsername};
-pub use audit::{AuditFilter, AuditRecord, NewAuditEvent, PasswordOwner, TotpEnrollment};
+pub use audit::{
+    AccountKey, AccountStatus, AuditFilter, AuditRecord, NewAuditEvent, PasswordOwner,
+    TotpEnrollment,
+};
 pub use records::{
     CourtRecord, EcfAccountRecord, FailureOutcome, FlowRecord, FlowStage, LinkEventKind,
     LinkEventRecord, LinkRecord, LockoutPolicy, NewCourt, NewEcfAccount, NewFlow, NewPacerAccount,
@@ -286,4 +289,13 @@ pub trait Store: Send + Sync + 'static {
         username: &PacerUsername,
         step: i64,
     ) -> Result<bool, StoreError>;
+
+    /// In one statement: `None` when the court does not exist, otherwise
+    /// whether the account exists and its link in the court. The hot path of
+    /// `GetLinkStatus`, so one round trip instead of three.
+    async fn account_status(
+        &self,
+        court: &CourtId,
+        account: &AccountKey,
+    ) -> Result<Option<AccountStatus>, StoreError>;
 }

@@ -758,6 +758,44 @@ macro_rules! sql_store {
                 .rows_affected();
                 Ok(claimed == 1)
             }
+
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "account_status"))]
+            async fn account_status(&self, court: &$crate::domain::CourtId, account: &$crate::store::AccountKey) -> Result<Option<$crate::store::AccountStatus>, $crate::store::StoreError> {
+                use $crate::store::AccountKey;
+                let (sql, key) = match account {
+                    AccountKey::Ecf(login) => (
+                        "SELECT c.court_id, a.login AS account, l.ecf_login, l.pacer_username, l.linked_at \
+                         FROM courts c \
+                         LEFT JOIN ecf_accounts a ON a.court_id = c.court_id AND a.login = $2 \
+                         LEFT JOIN links l ON l.court_id = c.court_id AND l.ecf_login = $2 \
+                         WHERE c.court_id = $1",
+                        login.as_str(),
+                    ),
+                    AccountKey::Pacer(username) => (
+                        "SELECT c.court_id, a.username AS account, l.ecf_login, l.pacer_username, l.linked_at \
+                         FROM courts c \
+                         LEFT JOIN pacer_accounts a ON a.username = $2 \
+                         LEFT JOIN links l ON l.court_id = c.court_id AND l.pacer_username = $2 \
+                         WHERE c.court_id = $1",
+                        username.as_str(),
+                    ),
+                };
+                let Some(row) = sqlx::query(sql)
+                    .bind(court.as_str())
+                    .bind(key)
+                    .fetch_optional(self.pool())
+                    .await
+                    .map_err(store_error)?
+                else {
+                    return Ok(None);
+                };
+                let account: Option<String> = column(&row, "account")?;
+                let linked: Option<String> = column(&row, "ecf_login")?;
+                Ok(Some($crate::store::AccountStatus {
+                    exists: account.is_some(),
+                    link: linked.map(|_| decode_link(&row)).transpose()?,
+                }))
+            }
         }
     };
 }

@@ -142,3 +142,42 @@ pub async fn a_rehash_replaces_only_the_hash_it_read(f: Fixture) {
         Some("stronger-ecf-hash")
     );
 }
+
+pub async fn account_status_answers_in_one_lookup(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    use pacer_link::store::AccountKey;
+    let at = now();
+    let flow = verified_flow(f.store.as_ref(), "alice", "coalice", at).await;
+    f.store
+        .confirm_link(&flow, &login("coalice"), at)
+        .await
+        .unwrap();
+    let status = |key: AccountKey| {
+        let store = f.store.clone();
+        async move { store.account_status(&court_id(), &key).await.unwrap() }
+    };
+
+    let by_ecf = status(AccountKey::Ecf(login("coalice"))).await.unwrap();
+    let by_pacer = status(AccountKey::Pacer(pacer("alice"))).await.unwrap();
+    let unlinked = status(AccountKey::Ecf(login("cobob"))).await.unwrap();
+    let unknown = status(AccountKey::Pacer(pacer("nobody"))).await.unwrap();
+    let no_court = f
+        .store
+        .account_status(
+            &CourtId::parse("ksd").unwrap(),
+            &AccountKey::Pacer(pacer("alice")),
+        )
+        .await
+        .unwrap();
+
+    let link = by_ecf.link.clone().unwrap();
+    assert!(by_ecf.exists);
+    assert_eq!(
+        (link.ecf_login.as_str(), link.pacer_username.as_str()),
+        ("coalice", "alice")
+    );
+    assert_eq!(by_pacer.link, Some(link));
+    assert!(unlinked.exists && unlinked.link.is_none());
+    assert!(!unknown.exists && unknown.link.is_none());
+    assert!(no_court.is_none());
+}
