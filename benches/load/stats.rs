@@ -62,6 +62,17 @@ impl Recorder {
         self.by_code.get_mut(code).and_then(|l| Percentiles::of(l))
     }
 
+    /// The latencies (microseconds) of calls that ended with `code`, sorted.
+    pub fn sorted(&mut self, code: &str) -> &[u64] {
+        match self.by_code.get_mut(code) {
+            Some(latencies) => {
+                latencies.sort_unstable();
+                latencies
+            }
+            None => &[],
+        }
+    }
+
     /// Calls by code, successes included.
     pub fn counts(&self) -> BTreeMap<String, u64> {
         self.by_code
@@ -88,10 +99,7 @@ impl Percentiles {
             return None;
         }
         micros.sort_unstable();
-        let at = |q: f64| {
-            let rank = (q * micros.len() as f64).ceil() as usize;
-            micros[rank.clamp(1, micros.len()) - 1] as f64 / 1000.0
-        };
+        let at = |q: f64| quantile_ms(micros, q);
         let sum: u128 = micros.iter().map(|&m| u128::from(m)).sum();
         Some(Self {
             p50: at(0.50),
@@ -109,6 +117,16 @@ impl Percentiles {
             "max_ms": round(self.max), "mean_ms": round(self.mean),
         })
     }
+}
+
+/// The `q` quantile (nearest rank) of `sorted` microseconds, in
+/// milliseconds; NaN when empty.
+pub fn quantile_ms(sorted: &[u64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1] as f64 / 1000.0
 }
 
 /// Rounds for display and JSON: three decimals.
