@@ -51,6 +51,13 @@ pub struct Options {
     /// The client gives up on a call after this long (`overload` only).
     #[arg(long, default_value = "5s", value_parser = parse_duration)]
     pub overload_timeout: Duration,
+    /// Calls of each side (unknown username, wrong password) per
+    /// concurrency level in the `timing` scenario.
+    #[arg(long, default_value_t = 400)]
+    pub timing_samples: usize,
+    /// Concurrency levels of the `timing` scenario, e.g. `1,2`.
+    #[arg(long, value_delimiter = ',', default_values_t = [1, 2])]
+    pub timing_concurrency: Vec<usize>,
 }
 
 /// The scenarios.
@@ -64,6 +71,9 @@ pub enum Scenario {
     Flow,
     /// Many WatchLinkEvents streams while links are confirmed.
     Watch,
+    /// AuthenticatePacer for unknown usernames and wrong passwords,
+    /// interleaved: their median latencies compared.
+    Timing,
     /// AuthenticatePacer offered above saturation.
     Overload,
     /// Every scenario in turn.

@@ -12,6 +12,7 @@ mod scenarios;
 mod seed;
 mod server;
 mod stats;
+mod timing;
 mod watch;
 
 use std::time::{Duration, Instant};
@@ -109,6 +110,11 @@ async fn bench(
         let events = watch::events(options.watch_rate, options.duration);
         seed_db.pairs(seed::WATCH, events, 0, &hash).await?;
     }
+    if selected(Scenario::Timing) {
+        let levels = options.timing_concurrency.len();
+        let accounts = timing::accounts(options.timing_samples, levels);
+        seed_db.pairs(seed::TIMING, accounts, 0, &hash).await?;
+    }
     let seed_s = seeded.elapsed().as_secs_f64();
     eprintln!("seeded in {seed_s:.1}s");
 
@@ -149,6 +155,21 @@ async fn bench(
         .await?;
         summaries.push(w);
     }
+    if selected(Scenario::Timing) {
+        let levels = &options.timing_concurrency;
+        if levels.iter().any(|&c| c > admitted) {
+            eprintln!("warning: timing concurrency above the {admitted} admitted sign-ins");
+        }
+        let mut rows = timing::timing(&channels, options.timing_samples, levels).await;
+        // Both sides should have written one failure row per call.
+        let unknown = seed_db.failure_rows(timing::UNKNOWN).await?;
+        let known = seed_db.failure_rows(seed::TIMING.pacer).await?;
+        if let Some(last) = rows.last_mut() {
+            last.note("failure_rows_unknown_all_levels", json!(unknown));
+            last.note("failure_rows_known_all_levels", json!(known));
+        }
+        summaries.extend(rows);
+    }
     if selected(Scenario::Overload) {
         let mut overload = bench.overload(saturation, OVERLOAD_ACCOUNTS).await;
         let (accounts, highest) = seed_db.counted_failures().await?;
@@ -175,6 +196,8 @@ async fn bench(
             "watchers": options.watchers,
             "watch_rate": options.watch_rate,
             "overload_factor": options.overload_factor,
+            "timing_samples": options.timing_samples,
+            "timing_concurrency": options.timing_concurrency,
         });
         report::write_json(path, machine, echoed, &summaries)?;
         eprintln!("wrote {}", path.display());

@@ -52,6 +52,13 @@ pub const WATCH: Group = Group {
     ecf: "cowa-",
 };
 
+/// Fresh accounts for the `timing` scenario: one per wrong-password call,
+/// so that no account ever nears its lockout threshold.
+pub const TIMING: Group = Group {
+    pacer: "ti-",
+    ecf: "coti-",
+};
+
 /// A connection pool of the bench's own to the service's database.
 pub enum SeedDb {
     Postgres(sqlx::PgPool),
@@ -102,6 +109,19 @@ impl SeedDb {
         Ok(match self {
             Self::Postgres(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
             Self::Sqlite(pool) => sqlx::query_as(sql).fetch_one(pool).await?,
+        })
+    }
+
+    /// Sign-in failure rows whose subject begins with `prefix` (a fixed
+    /// bench prefix, never user input).
+    pub async fn failure_rows(&self, prefix: &str) -> anyhow::Result<i64> {
+        anyhow::ensure!(!prefix.contains('\''), "a bench prefix holds no quote");
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT count(*) FROM sign_in_failures WHERE subject LIKE '{prefix}%'"
+        ));
+        Ok(match self {
+            Self::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
         })
     }
 
