@@ -172,7 +172,9 @@ async fn bench(
     }
     if selected(Scenario::Overload) {
         let mut overload = bench.overload(saturation, OVERLOAD_ACCOUNTS).await;
-        let (accounts, highest) = seed_db.counted_failures().await?;
+        let (accounts, highest) = seed_db
+            .counted_failures(&[timing::UNKNOWN, seed::TIMING.pacer])
+            .await?;
         if let Some(over) = overload.last_mut() {
             over.note("accounts_with_failures_counted", json!(accounts));
             over.note("highest_failure_count", json!(highest));
