@@ -81,6 +81,11 @@ pub struct ServeArgs {
     /// Most password hashes computed at once; 0 means one per CPU core.
     #[arg(long, env = "PACER_LINK_HASH_CONCURRENCY", default_value_t = 0)]
     pub hash_concurrency: usize,
+    /// How long a cached GetLinkStatus answer may be kept, in seconds; the
+    /// event stream invalidates entries within milliseconds, this bounds a
+    /// replica that cannot read it. 0 turns the cache off.
+    #[arg(long, env = "PACER_LINK_STATUS_CACHE_SECS", default_value_t = 30)]
+    pub status_cache_secs: u64,
     /// Sign-ins that may wait for or hold a hashing thread; more are refused
     /// at once with RESOURCE_EXHAUSTED. 0 means twice the hashing threads,
     /// which keeps an admitted call's wait under one hash time.
@@ -204,6 +209,8 @@ pub struct Settings {
     pub totp_key: Option<TotpKey>,
     /// TLS on the gRPC port, if configured.
     pub tls: Option<TlsSettings>,
+    /// Longest life of a cached link status; zero turns the cache off.
+    pub status_cache_ttl: Duration,
 }
 
 /// TLS material, read at start-up. `Debug` leaves the key out.
@@ -378,6 +385,7 @@ impl ServeArgs {
             },
             totp_key,
             tls: self.tls()?,
+            status_cache_ttl: Duration::from_secs(self.status_cache_secs.min(3600)),
             admin_token,
             metrics_listen: self.metrics_listen,
             lockout: self.lockout()?,

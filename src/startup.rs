@@ -13,7 +13,8 @@ use crate::events::EventHub;
 use crate::grpc::{AccountAdminApi, AccountLinkApi, AdminAuth, FilerAuthApi, LinkStatusApi};
 use crate::health::{self, LIVENESS};
 use crate::linking::{
-    AdminService, Credentials, LinkService, StatusService, clock::Clock, clock::SystemClock, demo,
+    AdminService, Credentials, LinkService, StatusCache, StatusService, clock::Clock,
+    clock::SystemClock, demo,
 };
 use crate::password::PasswordHasher;
 use crate::proto::{
@@ -78,17 +79,21 @@ impl Application {
             settings.lockout,
             settings.totp_key.clone(),
         );
+        let (stop_streams, streams_stopped) = tokio::sync::watch::channel(false);
+        let hub = EventHub::start(store.clone(), &settings.events, streams_stopped);
+        let cache = (!settings.status_cache_ttl.is_zero())
+            .then(|| StatusCache::start(settings.status_cache_ttl, hub.subscribe()));
         let links = LinkService::new(
             store.clone(),
             credentials.clone(),
             clock.clone(),
             settings.flow_ttl,
-        );
+        )
+        .with_status_cache(cache.clone());
         let audit = AuditLayer::new(store.clone(), clock.clone(), settings.source_policy);
-        let admin = AdminService::new(store.clone(), hasher, clock, settings.totp_key.clone());
-        let status = StatusService::new(store.clone(), credentials);
-        let (stop_streams, streams_stopped) = tokio::sync::watch::channel(false);
-        let hub = EventHub::start(store.clone(), &settings.events, streams_stopped);
+        let admin = AdminService::new(store.clone(), hasher, clock, settings.totp_key.clone())
+            .with_status_cache(cache.clone());
+        let status = StatusService::new(store.clone(), credentials, cache);
         if settings.demo {
             demo::load(&admin).await?;
             tracing::info!("demo data loaded");

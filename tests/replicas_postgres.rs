@@ -71,3 +71,58 @@ async fn replicas_starting_together_apply_each_migration_once() {
     assert_eq!(applied, expected);
     assert_eq!(db.scalar("SELECT count(*) FROM courts").await, 1);
 }
+
+/// Whether replica `app` says the demo's CM/ECF account is linked.
+async fn linked_on(app: &support::TestApp) -> bool {
+    app.status
+        .clone()
+        .get_link_status(proto::GetLinkStatusRequest {
+            court_id: "cod".into(),
+            subject: Some(proto::get_link_status_request::Subject::EcfLogin(
+                support::demo::ECF_LOGIN.into(),
+            )),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .linked
+}
+
+/// Polls `app` until the status reads `linked`; the time it took.
+async fn until_status(app: &support::TestApp, linked: bool) -> Duration {
+    let started = Instant::now();
+    while linked_on(app).await != linked {
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "status never changed"
+        );
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    started.elapsed()
+}
+
+#[tokio::test]
+async fn a_cached_status_on_one_replica_follows_a_link_and_an_unlink_on_the_other() {
+    let a = spawn_app().await;
+    // Slow polling and a long cache lifetime: only the notification and the
+    // event stream's invalidation can make B's answer change in time.
+    let b = spawn_app_on(a.db.clone(), |s| {
+        s.events.poll_interval = Duration::from_secs(30);
+        s.status_cache_ttl = Duration::from_secs(600);
+    })
+    .await;
+    assert!(!linked_on(&b).await);
+    assert!(!linked_on(&b).await, "served from the cache");
+
+    let token = a.demo_flow().await;
+    a.confirm(&token).await.unwrap();
+    let to_linked = until_status(&b, true).await;
+    a.unlink(support::demo::ECF_LOGIN).await.unwrap();
+    let to_unlinked = until_status(&b, false).await;
+
+    eprintln!(
+        "cached status caught up: linked after {to_linked:?}, unlinked after {to_unlinked:?}"
+    );
+    assert!(to_linked < Duration::from_millis(250), "{to_linked:?}");
+    assert!(to_unlinked < Duration::from_millis(250), "{to_unlinked:?}");
+}

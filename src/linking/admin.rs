@@ -16,6 +16,7 @@ pub struct AdminService {
     hasher: PasswordHasher,
     clock: Arc<dyn Clock>,
     pub(super) totp_key: Option<TotpKey>,
+    status_cache: Option<Arc<super::StatusCache>>,
 }
 
 impl AdminService {
@@ -31,7 +32,14 @@ impl AdminService {
             hasher,
             clock,
             totp_key,
+            status_cache: None,
         }
+    }
+
+    /// Keeps `cache` current for the links this service removes.
+    pub fn with_status_cache(mut self, cache: Option<Arc<super::StatusCache>>) -> Self {
+        self.status_cache = cache;
+        self
     }
 
     /// Registers a court.
@@ -112,6 +120,9 @@ impl AdminService {
             .await?
         {
             UnlinkOutcome::Unlinked { link, sequence } => {
+                if let Some(cache) = &self.status_cache {
+                    cache.forget(&link.court_id, &link.ecf_login, &link.pacer_username);
+                }
                 crate::metrics::metrics().unlinks.inc();
                 tracing::info!(
                     court_id = link.court_id.as_str(),

@@ -8,6 +8,7 @@ mod error;
 mod flow;
 mod second_factor;
 mod status;
+mod status_cache;
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ pub use error::LinkError;
 use flow::AnyFlow;
 pub use second_factor::{AuditPage, AuditQuery, EnrollTotp, Secret};
 pub use status::{MAX_BATCH, StatusService};
+pub use status_cache::StatusCache;
 
 use crate::domain::{FlowToken, PacerUsername};
 use crate::store::{ConfirmOutcome, LinkRecord, NewFlow, PasswordOwner, SignInSubject, Store};
@@ -42,6 +44,7 @@ pub struct LinkService {
     credentials: Credentials,
     clock: Arc<dyn Clock>,
     flow_ttl: chrono::Duration,
+    status_cache: Option<Arc<StatusCache>>,
 }
 
 impl LinkService {
@@ -57,7 +60,14 @@ impl LinkService {
             credentials,
             clock,
             flow_ttl: chrono::Duration::from_std(flow_ttl).unwrap_or(chrono::Duration::MAX),
+            status_cache: None,
         }
+    }
+
+    /// Keeps `cache` current for the links this service makes.
+    pub fn with_status_cache(mut self, cache: Option<Arc<StatusCache>>) -> Self {
+        self.status_cache = cache;
+        self
     }
 
     /// Step 2: proves the PACER credentials and starts a flow in the court.
@@ -204,6 +214,9 @@ impl LinkService {
                 return Err(LinkError::FlowNotFoundOrExpired);
             }
             if let ConfirmOutcome::Linked(link) = outcome {
+                if let Some(cache) = &self.status_cache {
+                    cache.forget(&link.court_id, &link.ecf_login, &link.pacer_username);
+                }
                 crate::metrics::metrics().links.inc();
                 tracing::info!(
                     court_id = link.court_id.as_str(),

@@ -3,11 +3,12 @@
 use std::sync::Arc;
 
 use super::Credentials;
+use super::status_cache::StatusCache;
 use super::{
     AuthenticateFiler, FilerIdentity, LinkError, LinkStatusView, StatusQuery, StatusSubject,
 };
 use crate::domain::CourtId;
-use crate::store::{AccountKey, Store};
+use crate::store::{AccountKey, AccountStatus, Store};
 
 /// The most lookups one batch may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -17,12 +18,40 @@ pub const MAX_BATCH: usize = 1000;
 pub struct StatusService {
     store: Arc<dyn Store>,
     credentials: Credentials,
+    cache: Option<Arc<StatusCache>>,
 }
 
 impl StatusService {
-    /// A status service over `store`.
-    pub fn new(store: Arc<dyn Store>, credentials: Credentials) -> Self {
-        Self { store, credentials }
+    /// A status service over `store`, answering lookups from `cache` when given.
+    pub fn new(
+        store: Arc<dyn Store>,
+        credentials: Credentials,
+        cache: Option<Arc<StatusCache>>,
+    ) -> Self {
+        Self {
+            store,
+            credentials,
+            cache,
+        }
+    }
+
+    async fn account_status(
+        &self,
+        court: &CourtId,
+        key: &AccountKey,
+    ) -> Result<Option<AccountStatus>, LinkError> {
+        let Some(cache) = &self.cache else {
+            return Ok(self.store.account_status(court, key).await?);
+        };
+        let epoch = match cache.get(court, key) {
+            Ok(status) => return Ok(Some(status)),
+            Err(epoch) => epoch,
+        };
+        let status = self.store.account_status(court, key).await?;
+        if let Some(status) = &status {
+            cache.put(court, key, status, epoch);
+        }
+        Ok(status)
     }
 
     /// Succeeds when the court exists.
@@ -42,7 +71,6 @@ impl StatusService {
             StatusSubject::Pacer(username) => AccountKey::Pacer(username.clone()),
         };
         let status = self
-            .store
             .account_status(court, &key)
             .await?
             .ok_or(LinkError::UnknownCourt)?;

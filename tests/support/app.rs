@@ -91,6 +91,7 @@ pub fn test_settings(database_url: String) -> Settings {
         source_policy: pacer_link::caller::SourcePolicy::Peer,
         totp_key: Some(pacer_link::mfa::TotpKey::from_hex(TOTP_KEY).unwrap()),
         tls: None,
+        status_cache_ttl: Duration::from_secs(30),
         lockout: pacer_link::store::LockoutPolicy {
             threshold: 10,
             base_lock: Duration::from_secs(60),
