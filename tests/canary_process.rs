@@ -3,17 +3,17 @@
 //! run, and then every log line (JSON, debug level), every exported span,
 //! every error answer, every audit row and the database file itself are
 //! searched for them. Expected hits: zero.
+#[allow(dead_code)]
+#[path = "support/otlp.rs"]
+mod otlp;
+#[path = "support/process.rs"]
+mod process;
+
 use std::{
     net::TcpListener,
     process::{Command, Stdio},
-    sync::{Arc, Mutex},
-    time::{Duration, Instant},
 };
 
-use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
-    trace_service_server::{TraceService, TraceServiceServer},
-};
 use pacer_link::{
     mfa,
     proto::{
@@ -23,8 +23,10 @@ use pacer_link::{
     },
 };
 use prost::Message;
-use tokio_stream::wrappers::TcpListenerStream;
-use tonic::{Request, Response, Status, transport::Channel};
+use tonic::{Request, Response, Status};
+
+use otlp::Receiver;
+use process::connect;
 
 const ADMIN_TOKEN: &str = "canary-admin-token-000000000000";
 const TOTP_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -32,23 +34,6 @@ const PACER_PASSWORD: &str = "Canary-Pacer-Pw-7f3a91";
 const ECF_PASSWORD: &str = "Canary-Ecf-Pw-2b8c47";
 const WRONG_PASSWORD: &str = "Canary-Wrong-Pw-5d1e03";
 const TOTP_SECRET: &[u8] = b"canary-totp-secret-42";
-
-#[derive(Default, Clone)]
-struct Receiver(Arc<Mutex<Vec<u8>>>);
-
-#[tonic::async_trait]
-impl TraceService for Receiver {
-    async fn export(
-        &self,
-        request: Request<ExportTraceServiceRequest>,
-    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        self.0
-            .lock()
-            .unwrap()
-            .extend(request.into_inner().encode_to_vec());
-        Ok(Response::new(ExportTraceServiceResponse::default()))
-    }
-}
 
 fn admin<T>(message: T) -> Request<T> {
     let mut request = Request::new(message);
@@ -72,31 +57,9 @@ fn code_at(step_offset: i64) -> String {
     String::from_utf8(mfa::code_at(TOTP_SECRET, mfa::step_at(now) + step_offset).to_vec()).unwrap()
 }
 
-async fn connect(addr: &str) -> Channel {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(channel) = Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-        {
-            return channel;
-        }
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn planted_secrets_appear_in_no_log_trace_answer_audit_row_or_table() {
-    let receiver = Receiver::default();
-    let otlp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let otlp_endpoint = format!("http://{}", otlp.local_addr().unwrap());
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(TraceServiceServer::new(receiver.clone()))
-            .serve_with_incoming(TcpListenerStream::new(otlp)),
-    );
+    let (receiver, otlp_endpoint) = Receiver::start().await;
     let dir = tempfile::tempdir().unwrap();
     let db_path = dir.path().join("db");
     let port = TcpListener::bind("127.0.0.1:0")
@@ -260,7 +223,7 @@ async fn planted_secrets_appear_in_no_log_trace_answer_audit_row_or_table() {
         .unwrap();
     assert!(status.success(), "{status:?}");
     let logs = [stdout.join().unwrap(), stderr.join().unwrap()].concat();
-    let spans = receiver.0.lock().unwrap().clone();
+    let spans = receiver.bytes();
     let database = std::fs::read(&db_path).unwrap();
     let wal = std::fs::read(dir.path().join("db-wal")).unwrap_or_default();
 

@@ -17,29 +17,9 @@ use tonic_health::pb::{
 };
 use tonic_types::StatusExt;
 
-async fn connect(addr: &str) -> Channel {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Ok(channel) = Channel::from_shared(format!("http://{addr}"))
-            .unwrap()
-            .connect()
-            .await
-        {
-            let mut health = HealthClient::new(channel.clone());
-            if health
-                .check(HealthCheckRequest {
-                    service: String::new(),
-                })
-                .await
-                .is_ok()
-            {
-                return channel;
-            }
-        }
-        assert!(Instant::now() < deadline, "the server did not start");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
+#[path = "support/process.rs"]
+mod process;
+use process::connect;
 
 async fn health_of(channel: &Channel, service: &str) -> ServingStatus {
     HealthClient::new(channel.clone())

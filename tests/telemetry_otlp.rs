@@ -7,17 +7,9 @@ mod support;
 /// The backend of this binary's server.
 const BACKEND: pacer_link::store::Backend = pacer_link::store::Backend::Sqlite;
 
-use std::{
-    collections::HashMap,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use opentelemetry_proto::tonic::{
-    collector::trace::v1::{
-        ExportTraceServiceRequest, ExportTraceServiceResponse,
-        trace_service_server::{TraceService, TraceServiceServer},
-    },
     common::v1::{AnyValue, any_value::Value},
     trace::v1::{Span, span::SpanKind},
 };
@@ -25,47 +17,9 @@ use pacer_link::{
     proto,
     telemetry::{LogFormat, Telemetry, TelemetryConfig},
 };
-use prost::Message;
-use tokio_stream::wrappers::TcpListenerStream;
-use tonic::{Request, Response, Status};
+use tonic::Request;
 
-use support::{demo, spawn_app_with};
-
-#[derive(Default, Clone)]
-struct Receiver(Arc<Mutex<Vec<ExportTraceServiceRequest>>>);
-
-#[tonic::async_trait]
-impl TraceService for Receiver {
-    async fn export(
-        &self,
-        request: Request<ExportTraceServiceRequest>,
-    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
-        self.0.lock().unwrap().push(request.into_inner());
-        Ok(Response::new(ExportTraceServiceResponse::default()))
-    }
-}
-
-impl Receiver {
-    fn spans(&self) -> Vec<Span> {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .flat_map(|r| r.resource_spans.iter())
-            .flat_map(|r| r.scope_spans.iter())
-            .flat_map(|s| s.spans.iter().cloned())
-            .collect()
-    }
-
-    fn bytes(&self) -> Vec<u8> {
-        self.0
-            .lock()
-            .unwrap()
-            .iter()
-            .flat_map(|r| r.encode_to_vec())
-            .collect()
-    }
-}
+use support::{demo, otlp::Receiver, spawn_app_with};
 
 fn attribute(span: &Span, key: &str) -> Option<Value> {
     span.attributes
@@ -97,14 +51,7 @@ fn traced<T>(message: T, traceparent: &str) -> Request<T> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_linking_flow_is_traced_and_counted_without_secrets() {
-    let receiver = Receiver::default();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(TraceServiceServer::new(receiver.clone()))
-            .serve_with_incoming(TcpListenerStream::new(listener)),
-    );
+    let (receiver, endpoint) = Receiver::start().await;
     let telemetry = Telemetry::init(&TelemetryConfig {
         log_format: LogFormat::Json,
         otlp_endpoint: Some(endpoint),

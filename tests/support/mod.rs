@@ -3,6 +3,7 @@
 pub mod app;
 pub mod database;
 pub mod flows;
+pub mod otlp;
 pub mod postgres;
 pub mod security;
 pub mod status;
