@@ -64,9 +64,8 @@ where
     }
 
     fn call(&mut self, request: Request<B>) -> Self::Future {
-        let method = request.uri().path().rsplit('/').next().unwrap_or_default();
         let key = match &self.layer.limiter {
-            Some(limiter) if super::is_sign_in(method) => {
+            Some(limiter) if super::is_sign_in(request.uri().path()) => {
                 source_address(&request, self.layer.source)
                     .map(|ip| (limiter.clone(), rate_key(ip)))
             }

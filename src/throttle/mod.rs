@@ -11,10 +11,12 @@ mod layer;
 pub use bucket::{SourceLimiter, ThrottleSettings};
 pub use layer::ThrottleLayer;
 
-/// The sign-in methods a source is limited on.
-pub fn is_sign_in(method: &str) -> bool {
+/// The sign-in methods a source is limited on, by gRPC path.
+pub fn is_sign_in(path: &str) -> bool {
     matches!(
-        method,
-        "AuthenticatePacer" | "VerifyEcf" | "AuthenticateFiler"
+        path,
+        "/court.identity.v1.AccountLinkService/AuthenticatePacer"
+            | "/court.identity.v1.AccountLinkService/VerifyEcf"
+            | "/court.identity.v1.FilerAuthService/AuthenticateFiler"
     )
 }
