@@ -83,8 +83,9 @@ pub struct ServeArgs {
     pub hash_concurrency: usize,
     /// How long a cached GetLinkStatus answer may be kept, in seconds; the
     /// event stream invalidates entries within milliseconds, this bounds a
-    /// replica that cannot read it. 0 turns the cache off.
-    #[arg(long, env = "PACER_LINK_STATUS_CACHE_SECS", default_value_t = 30)]
+    /// replica that cannot read it. Long enough that a population asked
+    /// every few minutes stays cached. 0 turns the cache off.
+    #[arg(long, env = "PACER_LINK_STATUS_CACHE_SECS", default_value_t = 300)]
     pub status_cache_secs: u64,
     /// Sign-ins that may wait for or hold a hashing thread; more are refused
     /// at once with RESOURCE_EXHAUSTED. 0 means twice the hashing threads,

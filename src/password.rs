@@ -247,8 +247,6 @@ impl PasswordHasher {
         let hash_span = tracing::info_span!("password_hash");
         let queued = std::time::Instant::now();
         let job: Job = Box::new(move |memory| {
-            // The slot is released when the job is done or skipped.
-            let _slot = slot;
             drop(wait_span);
             // A caller that gave up (deadline, disconnect) is not worth a hash.
             if reply.is_closed() {
@@ -263,6 +261,10 @@ impl PasswordHasher {
             let result = hash_span.in_scope(|| work(memory));
             m.hash_duration
                 .observe(crate::metrics::seconds(started.elapsed()));
+            // The slot is free before the answer goes out: this low-priority
+            // thread may be preempted right after sending, and the caller's
+            // next sign-in must not find the slot still taken.
+            drop(slot);
             let _ = reply.send(result);
         });
         m.hash_queue_depth.inc();
@@ -283,6 +285,7 @@ impl PasswordHasher {
 /// One hashing thread: takes jobs until every sender is gone, and frees its
 /// buffer when idle.
 fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
+    yield_to_request_work();
     let mut memory = Vec::new();
     loop {
         // One thread waits on the queue at a time; the others wait for the lock.
@@ -294,6 +297,34 @@ fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
             Ok(job) => job(&mut memory),
             Err(mpsc::RecvTimeoutError::Timeout) => memory = Vec::new(),
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Marks the calling hashing thread as batch work of lower priority.
+///
+/// A hash is tens of milliseconds of pure CPU; a request's other steps (a
+/// database round trip, routing, an answer) need the CPU for microseconds at
+/// a time. At equal priority, every such step that wakes while both cores
+/// hash waits for a scheduler slice, which leaves the hashing threads idle
+/// between a sign-in's steps and stalls unrelated calls (GetLinkStatus).
+/// At nice 10 under `SCHED_BATCH` the short steps run first and the hashing
+/// threads take every cycle left over, so the pool stays busy and the async
+/// runtime is never held up by hashing. Only this process's threads compete
+/// here: a container's CPU share is unchanged. Failure (a sandbox refusing
+/// the call) leaves normal priority.
+fn yield_to_request_work() {
+    #[cfg(target_os = "linux")]
+    {
+        /// The hashing threads' nice value (0 is normal, 19 the lowest).
+        const HASHING_NICE: libc::c_int = 10;
+        let param = libc::sched_param { sched_priority: 0 };
+        // SAFETY: both calls only change the calling thread's scheduling
+        // attributes (pid/tid 0 = this thread on Linux); errors are ignored
+        // on purpose, as above.
+        unsafe {
+            libc::sched_setscheduler(0, libc::SCHED_BATCH, &param);
+            libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICE);
         }
     }
 }

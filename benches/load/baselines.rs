@@ -62,6 +62,7 @@ pub fn raw_argon2id(params: HashParams, threads: usize, duration: Duration) -> R
     Run {
         recorder: all,
         elapsed,
+        ..Run::default()
     }
 }
 

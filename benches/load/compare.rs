@@ -75,6 +75,8 @@ impl Bench<'_> {
             self.slice(),
             self.options.population,
         );
+        let (warmed, warm_s) = scenarios::warm_status(self.channels, population, 4).await?;
+        eprintln!("status: asked all {warmed} accounts both ways in {warm_s:.1}s (cache warm-up)");
         let echo_server = server::start_echo(runtime).await?;
         let echo_channels = crate::drive::connect(echo_server.addr, self.channels.len()).await?;
         let (echo, status) = paired(
@@ -90,15 +92,23 @@ impl Bench<'_> {
             Summary::from_run("status", self.in_flight(), status.recorder, status.elapsed);
         peak.ratio = Some(("echo".into(), peak.rate / echo.rate));
         peak.note("population", json!(population));
+        peak.note("warm_up_s", json!(round(warm_s)));
         let half_rate = peak.rate / 2.0;
         let half =
             scenarios::status_at(self.channels, population, half_rate, self.options.duration).await;
+        let (mut send_lag, mut from_send) = (half.send_lag, half.from_send);
         let mut half = Summary::from_run(
             "status@half",
             format!("{half_rate:.0}/s offered"),
             half.recorder,
             half.elapsed,
         );
+        if let Some(lag) = send_lag.percentiles("OK") {
+            half.note("client_send_lag_ms", lag.to_json());
+        }
+        if let Some(sent) = from_send.percentiles("OK") {
+            half.note("ok_timed_from_send_ms", sent.to_json());
+        }
         half.note("offered_per_s", json!(round(half_rate)));
         Ok(vec![echo, peak, half])
     }

@@ -3,7 +3,7 @@ use std::{
     future::Future,
     io::{IsTerminal, Write},
     sync::{
-        Arc, Mutex,
+        Arc,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -19,6 +19,10 @@ pub type Outcome = Result<(), tonic::Status>;
 pub struct Run {
     pub recorder: Recorder,
     pub elapsed: Duration,
+    /// Open loops only: how late each call left the client, against its schedule.
+    pub send_lag: Recorder,
+    /// Open loops only: the calls timed from when they left the client.
+    pub from_send: Recorder,
 }
 
 impl Run {
@@ -26,6 +30,8 @@ impl Run {
     pub fn merge(&mut self, other: Run) {
         self.recorder.merge(other.recorder);
         self.elapsed += other.elapsed;
+        self.send_lag.merge(other.send_lag);
+        self.from_send.merge(other.from_send);
     }
 }
 
@@ -75,13 +81,27 @@ where
     }
     let elapsed = started.elapsed();
     progress.finish();
-    Run { recorder, elapsed }
+    Run {
+        recorder,
+        elapsed,
+        ..Run::default()
+    }
 }
+
+/// Tasks that send the calls of an open loop, each every `PACERS`-th one of
+/// the schedule: one sender alone falls behind at tens of thousands of calls
+/// a second, and its lag would be counted as the server's latency.
+const PACERS: u64 = 8;
 
 /// Offers `rate` operations per second for `duration`, whatever the answers
 /// (each one a task of its own), and times each from the moment it was due,
 /// so a slow server cannot hide its queueing by slowing the client down.
 /// A call still unanswered after `timeout` counts as DEADLINE_EXCEEDED.
+///
+/// tokio's timer ticks once a millisecond, so calls leave up to about a
+/// millisecond after they were due, and that lateness is part of the
+/// latency. `Run::send_lag` records it, and `Run::from_send` the same calls
+/// timed from when they actually left.
 pub async fn open_loop<F, Fut>(
     label: &str,
     rate: f64,
@@ -94,38 +114,55 @@ where
     Fut: Future<Output = Outcome> + Send + 'static,
 {
     let progress = Progress::start(label);
-    let recorder = Arc::new(Mutex::new(Recorder::default()));
-    let started = Instant::now();
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut sent: u64 = 0;
     let rate = rate.max(0.001);
-    while started.elapsed() < duration {
-        let due = (started.elapsed().as_secs_f64() * rate) as u64 + 1;
-        while sent < due {
-            let scheduled = started + Duration::from_secs_f64(sent as f64 / rate);
-            let call = op(sent);
-            let recorder = recorder.clone();
-            let done = progress.counter();
-            tasks.spawn(async move {
-                let code = match tokio::time::timeout(timeout, call).await {
-                    Ok(outcome) => code_of(outcome),
-                    Err(_) => "DEADLINE_EXCEEDED",
-                };
-                let latency = scheduled.elapsed();
-                recorder.lock().expect("recorder").record(code, latency);
+    let total = (duration.as_secs_f64() * rate) as u64;
+    let op = Arc::new(op);
+    let started = Instant::now();
+    let mut pacers = tokio::task::JoinSet::new();
+    for pacer in 0..PACERS {
+        let op = op.clone();
+        let done = progress.counter();
+        pacers.spawn(async move {
+            let mut run = Run::default();
+            let mut calls = tokio::task::JoinSet::new();
+            let record = |run: &mut Run, (code, due, sent): (&'static str, Duration, Duration)| {
+                run.recorder.record(code, due);
+                run.from_send.record(code, sent);
                 done.fetch_add(1, Ordering::Relaxed);
-            });
-            sent += 1;
-        }
-        // Reap finished tasks as we go so the set stays small.
-        while tasks.try_join_next().is_some() {}
-        tokio::time::sleep(Duration::from_millis(1)).await;
+            };
+            for n in (pacer..total).step_by(PACERS as usize) {
+                let scheduled = started + Duration::from_secs_f64(n as f64 / rate);
+                if scheduled > Instant::now() {
+                    tokio::time::sleep_until(scheduled.into()).await;
+                }
+                let sent = Instant::now();
+                run.send_lag.record("OK", sent - scheduled);
+                let call = op(n);
+                calls.spawn(async move {
+                    let code = match tokio::time::timeout(timeout, call).await {
+                        Ok(outcome) => code_of(outcome),
+                        Err(_) => "DEADLINE_EXCEEDED",
+                    };
+                    (code, scheduled.elapsed(), sent.elapsed())
+                });
+                // Reap finished calls as we go so the set stays small.
+                while let Some(result) = calls.try_join_next() {
+                    record(&mut run, result.expect("a call task panicked"));
+                }
+            }
+            while let Some(result) = calls.join_next().await {
+                record(&mut run, result.expect("a call task panicked"));
+            }
+            run
+        });
     }
-    while tasks.join_next().await.is_some() {}
-    let elapsed = started.elapsed();
+    let mut run = Run::default();
+    while let Some(pacer) = pacers.join_next().await {
+        run.merge(pacer.expect("a pacer panicked"));
+    }
+    run.elapsed = started.elapsed();
     progress.finish();
-    let recorder = std::mem::take(&mut *recorder.lock().expect("recorder"));
-    Run { recorder, elapsed }
+    run
 }
 
 fn code_of(outcome: Outcome) -> &'static str {

@@ -76,6 +76,52 @@ fn status_op(
     }
 }
 
+/// Asks every account of the population once, by CM/ECF login and by PACER
+/// username, in batches of 1,000 on `concurrency` workers: a replica that has
+/// been serving for a while has these answers cached, and the scenario
+/// measures that steady state. Returns the accounts asked and the seconds.
+pub async fn warm_status(
+    channels: &[Channel],
+    population: usize,
+    concurrency: usize,
+) -> anyhow::Result<(usize, f64)> {
+    const BATCH: usize = 1000;
+    let started = std::time::Instant::now();
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut workers = Vec::new();
+    for worker in 0..concurrency.max(1) {
+        let mut client = LinkStatusServiceClient::new(channels[worker % channels.len()].clone());
+        let next = next.clone();
+        workers.push(tokio::spawn(async move {
+            loop {
+                let start = next.fetch_add(BATCH, Ordering::Relaxed);
+                if start >= population {
+                    return Ok::<(), tonic::Status>(());
+                }
+                for by_ecf in [true, false] {
+                    let requests = (start..(start + BATCH).min(population))
+                        .map(|i| proto::GetLinkStatusRequest {
+                            court_id: seed::COURT.into(),
+                            subject: Some(if by_ecf {
+                                Subject::EcfLogin(STATUS.ecf(i))
+                            } else {
+                                Subject::PacerUsername(STATUS.pacer(i))
+                            }),
+                        })
+                        .collect();
+                    client
+                        .batch_get_link_status(proto::BatchGetLinkStatusRequest { requests })
+                        .await?;
+                }
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await??;
+    }
+    Ok((population, started.elapsed().as_secs_f64()))
+}
+
 /// GetLinkStatus flat out.
 pub async fn status(
     channels: &[Channel],

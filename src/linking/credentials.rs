@@ -2,7 +2,8 @@
 //! every sign-in path (AuthenticatePacer, VerifyEcf, AuthenticateFiler). The
 //! failure count lives in the database, so guesses spread over replicas are
 //! counted together.
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
 
 use super::{LinkError, clock::Clock};
 use crate::audit;
@@ -22,6 +23,10 @@ pub struct Credentials {
     clock: Arc<dyn Clock>,
     policy: LockoutPolicy,
     totp_key: Option<TotpKey>,
+    /// Courts already read. A court is never changed or removed once
+    /// created, so a record read once stays true; unknown ids are not kept
+    /// (a court created later is found, and made-up ids cannot fill this).
+    courts: Arc<RwLock<HashMap<CourtId, CourtRecord>>>,
 }
 
 impl Credentials {
@@ -40,7 +45,28 @@ impl Credentials {
             clock,
             policy,
             totp_key,
+            courts: Arc::default(),
         }
+    }
+
+    /// The court `id`, from memory after its first read: every sign-in and
+    /// flow step needs it, and it never changes.
+    pub async fn court(&self, id: &CourtId) -> Result<CourtRecord, LinkError> {
+        let known = self
+            .courts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned();
+        if let Some(court) = known {
+            return Ok(court);
+        }
+        let court = self.store.court(id).await?.ok_or(LinkError::UnknownCourt)?;
+        self.courts
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id.clone(), court.clone());
+        Ok(court)
     }
 
     /// Succeeds when `password` matches `stored` and the subject is not
@@ -111,11 +137,7 @@ impl Credentials {
         password: &Password,
         otp_code: Option<&OtpCode>,
     ) -> Result<(CourtRecord, PacerAccountRecord), LinkError> {
-        let court = self
-            .store
-            .court(court)
-            .await?
-            .ok_or(LinkError::UnknownCourt)?;
+        let court = self.court(court).await?;
         let account = self.store.pacer_account(username).await?;
         let stored = account.as_ref().map(|a| a.password_hash.as_str());
         let subject = SignInSubject::pacer(username);

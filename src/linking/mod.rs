@@ -116,11 +116,7 @@ impl LinkService {
             .open_for_ecf_verification()?;
         // VerifyEcf is an attempt on the CM/ECF account: that is its subject.
         crate::audit::note_subject(cmd.ecf_login.as_str());
-        let court = self
-            .store
-            .court(&flow.court_id)
-            .await?
-            .ok_or(LinkError::UnknownCourt)?;
+        let court = self.credentials.court(&flow.court_id).await?;
         if !cmd.ecf_login.has_prefix(&court.ecf_login_prefix) {
             return Err(LinkError::EcfLoginPrefixMismatch {
                 prefix: court.ecf_login_prefix.as_str().to_owned(),

@@ -56,10 +56,7 @@ impl StatusService {
 
     /// Succeeds when the court exists.
     pub async fn ensure_court(&self, court: &CourtId) -> Result<(), LinkError> {
-        self.store
-            .court(court)
-            .await?
-            .ok_or(LinkError::UnknownCourt)?;
+        self.credentials.court(court).await?;
         Ok(())
     }
 

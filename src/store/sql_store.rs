@@ -147,6 +147,51 @@ macro_rules! sql_store {
             })
         }
 
+        /// A subject's failure state and its version, if it has a row.
+        async fn failure_row<'e, E>(executor: E, subject: &$crate::store::SignInSubject) -> Result<Option<($crate::store::lockout::FailureRow, i64)>, $crate::store::StoreError>
+        where
+            E: sqlx::Executor<'e, Database = <$row as sqlx::Row>::Database>,
+        {
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {FAILURE_COLUMNS}, version FROM sign_in_failures WHERE subject_kind = $1 AND subject = $2"
+            )))
+            .bind(subject.kind)
+            .bind(&subject.subject)
+            .fetch_optional(executor)
+            .await
+            .map_err(store_error)?;
+            row.map(|row| Ok((decode_failures(&row)?, column(&row, "version")?))).transpose()
+        }
+
+        /// Stores `next` if the row is still at `version`; false if it moved on.
+        async fn write_failure<'e, E>(executor: E, subject: &$crate::store::SignInSubject, next: &$crate::store::lockout::FailureRow, version: i64) -> Result<bool, $crate::store::StoreError>
+        where
+            E: sqlx::Executor<'e, Database = <$row as sqlx::Row>::Database>,
+        {
+            let moved = sqlx::query(
+                "UPDATE sign_in_failures SET consecutive = $3, last_failure_at = $4, locked_until = $5, \
+                 lockouts = $6, hour_start = $7, hour_count = $8, version = version + 1 \
+                 WHERE subject_kind = $1 AND subject = $2 AND version = $9",
+            )
+            .bind(subject.kind)
+            .bind(&subject.subject)
+            .bind(next.consecutive)
+            .bind(time_param(next.last_failure_at))
+            .bind(next.locked_until.map(time_param))
+            .bind(next.lockouts)
+            .bind(time_param(next.hour_start))
+            .bind(next.hour_count)
+            .bind(version)
+            .execute(executor)
+            .await
+            .map_err(store_error)?
+            .rows_affected();
+            Ok(moved == 1)
+        }
+
+        /// Compare-and-set tries before a failure is counted under a row lock.
+        const FAILURE_CAS_ATTEMPTS: usize = 3;
+
         const FAILURE_COLUMNS: &str = "consecutive, last_failure_at, locked_until, lockouts, hour_start, hour_count";
 
         const LINK_COLUMNS: &str = "court_id, ecf_login, pacer_username, linked_at";
@@ -470,32 +515,51 @@ macro_rules! sql_store {
 
             #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "is_locked"))]
             async fn is_locked(&self, subject: &$crate::store::SignInSubject, now: chrono::DateTime<chrono::Utc>, policy: &$crate::store::LockoutPolicy) -> Result<bool, $crate::store::StoreError> {
-                let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                    "SELECT {FAILURE_COLUMNS} FROM sign_in_failures WHERE subject_kind = $1 AND subject = $2"
-                )))
-                .bind(subject.kind)
-                .bind(&subject.subject)
-                .fetch_optional(self.pool())
-                .await
-                .map_err(store_error)?;
-                Ok(match row {
-                    Some(row) => $crate::store::lockout::locked(&decode_failures(&row)?, now, policy),
-                    None => false,
-                })
+                Ok(failure_row(self.pool(), subject)
+                    .await?
+                    .is_some_and(|(row, _)| $crate::store::lockout::locked(&row, now, policy)))
             }
 
             #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "record_failure"))]
             async fn record_failure(&self, subject: &$crate::store::SignInSubject, now: chrono::DateTime<chrono::Utc>, policy: &$crate::store::LockoutPolicy) -> Result<$crate::store::FailureOutcome, $crate::store::StoreError> {
+                use $crate::store::{FailureOutcome, lockout::after_failure};
                 let _writer = self.write_guard().await;
+                // Fast path: read the row, work out the next state, and write
+                // it only if nobody wrote in between (the version): two
+                // statements and one commit, where a locking transaction
+                // takes four round trips.
+                for _ in 0..FAILURE_CAS_ATTEMPTS {
+                    let Some((row, version)) = failure_row(self.pool(), subject).await? else {
+                        // A subject's first failure: create its row (or lose
+                        // to a concurrent first failure) and count on top.
+                        sqlx::query(
+                            "INSERT INTO sign_in_failures (subject_kind, subject, consecutive, last_failure_at, locked_until, \
+                             lockouts, hour_start, hour_count) VALUES ($1, $2, 0, $3, NULL, 0, $3, 0) \
+                             ON CONFLICT (subject_kind, subject) DO NOTHING",
+                        )
+                        .bind(subject.kind)
+                        .bind(&subject.subject)
+                        .bind(time_param(now))
+                        .execute(self.pool())
+                        .await
+                        .map_err(store_error)?;
+                        continue;
+                    };
+                    let (next, outcome) = after_failure(&row, now, policy);
+                    if outcome == FailureOutcome::AlreadyLocked
+                        || write_failure(self.pool(), subject, &next, version).await?
+                    {
+                        return Ok(outcome);
+                    }
+                }
+                // Contended (a burst of guesses at one account): the upsert
+                // locks the row, so the others queue here and none is lost.
                 let mut tx = self.pool().begin().await.map_err(store_error)?;
-                // The upsert creates the row if needed and, on PostgreSQL,
-                // locks it: concurrent failures on any replica queue here, so
-                // none is lost.
                 let row = sqlx::query(sqlx::AssertSqlSafe(format!(
                     "INSERT INTO sign_in_failures (subject_kind, subject, consecutive, last_failure_at, locked_until, \
                      lockouts, hour_start, hour_count) VALUES ($1, $2, 0, $3, NULL, 0, $3, 0) \
                      ON CONFLICT (subject_kind, subject) DO UPDATE SET consecutive = sign_in_failures.consecutive \
-                     RETURNING {FAILURE_COLUMNS}"
+                     RETURNING {FAILURE_COLUMNS}, version"
                 )))
                 .bind(subject.kind)
                 .bind(&subject.subject)
@@ -503,23 +567,11 @@ macro_rules! sql_store {
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(store_error)?;
-                let (next, outcome) = $crate::store::lockout::after_failure(&decode_failures(&row)?, now, policy);
-                if outcome != $crate::store::FailureOutcome::AlreadyLocked {
-                    sqlx::query(
-                        "UPDATE sign_in_failures SET consecutive = $3, last_failure_at = $4, locked_until = $5, \
-                         lockouts = $6, hour_start = $7, hour_count = $8 WHERE subject_kind = $1 AND subject = $2",
-                    )
-                    .bind(subject.kind)
-                    .bind(&subject.subject)
-                    .bind(next.consecutive)
-                    .bind(time_param(next.last_failure_at))
-                    .bind(next.locked_until.map(time_param))
-                    .bind(next.lockouts)
-                    .bind(time_param(next.hour_start))
-                    .bind(next.hour_count)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(store_error)?;
+                let (next, outcome) = after_failure(&decode_failures(&row)?, now, policy);
+                if outcome != FailureOutcome::AlreadyLocked
+                    && !write_failure(&mut *tx, subject, &next, column(&row, "version")?).await?
+                {
+                    return Err($crate::store::StoreError::Internal("a locked failure row changed".into()));
                 }
                 tx.commit().await.map_err(store_error)?;
                 Ok(outcome)
@@ -530,7 +582,7 @@ macro_rules! sql_store {
                 let _writer = self.write_guard().await;
                 sqlx::query(
                     "UPDATE sign_in_failures SET consecutive = 0, lockouts = 0, locked_until = NULL, \
-                     hour_count = CASE WHEN hour_count > 0 THEN hour_count - 1 ELSE 0 END \
+                     hour_count = CASE WHEN hour_count > 0 THEN hour_count - 1 ELSE 0 END, version = version + 1 \
                      WHERE subject_kind = $1 AND subject = $2",
                 )
                 .bind(subject.kind)

@@ -5,8 +5,7 @@ use pacer_link::proto::{self, LinkEventType};
 use tokio_stream::StreamExt;
 
 use crate::support::{
-    TestApp, admin_request, app::spawn_app_on, assert_reason, demo, expect_err, spawn_app,
-    spawn_app_with,
+    TestApp, app::spawn_app_on, assert_reason, demo, expect_err, spawn_app, spawn_app_with,
 };
 
 /// The next event, or a failure after `within`.
@@ -83,15 +82,7 @@ async fn resuming_from_a_cursor_skips_what_was_seen() {
 #[tokio::test]
 async fn a_court_filter_delivers_only_that_courts_events() {
     let app = spawn_app().await;
-    app.admin
-        .clone()
-        .create_court(admin_request(proto::CreateCourtRequest {
-            court_id: "ksd".into(),
-            name: "U.S. District Court, District of Kansas".into(),
-            ecf_login_prefix: "ks".into(),
-        }))
-        .await
-        .unwrap();
+    app.create_kansas_court().await;
     let mut kansas = app.watch(0, "ksd").await;
     let mut colorado = app.watch(0, "cod").await;
 

@@ -107,6 +107,26 @@ async fn an_unknown_court_is_not_found() {
 }
 
 #[tokio::test]
+async fn a_court_created_after_it_was_asked_for_is_found() {
+    // Courts are kept in memory once read; an unknown one must not be.
+    let app = spawn_app().await;
+    let sign_in = || proto::AuthenticatePacerRequest {
+        court_id: "ksd".into(),
+        username: demo::PACER_USERNAME.into(),
+        password: demo::PACER_PASSWORD.into(),
+        client_code: String::new(),
+        otp_code: String::new(),
+    };
+    let before = expect_err(app.link.clone().authenticate_pacer(sign_in()).await);
+
+    app.create_kansas_court().await;
+    let after = app.link.clone().authenticate_pacer(sign_in()).await;
+
+    assert_reason(&before, Code::NotFound, "UNKNOWN_COURT");
+    assert!(after.is_ok(), "{after:?}");
+}
+
+#[tokio::test]
 async fn an_unknown_token_is_not_found_or_expired() {
     let app = spawn_app().await;
 

@@ -167,6 +167,19 @@ pub fn admin_request<T>(message: T) -> Request<T> {
 }
 
 impl TestApp {
+    /// Adds a second court, `ksd` (Kansas, logins beginning "ks"), as an admin.
+    pub async fn create_kansas_court(&self) {
+        self.admin
+            .clone()
+            .create_court(admin_request(proto::CreateCourtRequest {
+                court_id: "ksd".into(),
+                name: "U.S. District Court, District of Kansas".into(),
+                ecf_login_prefix: "ks".into(),
+            }))
+            .await
+            .unwrap();
+    }
+
     /// Step 2 with the given credentials in court `cod`.
     pub async fn authenticate(
         &self,
