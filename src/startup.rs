@@ -187,6 +187,7 @@ impl Application {
             let _ = stop_streams.send(true);
             let _ = drained.send(());
         };
+        let audit = self.audit.clone();
         let mut server = Server::builder();
         if let Some(tls) = self.tls {
             server = server.tls_config(tls)?;
@@ -233,6 +234,7 @@ impl Application {
             served = serve => served?,
             () = deadline => tracing::warn!("drain deadline passed; dropping the calls still in flight"),
         }
+        audit.flush().await;
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -231,10 +231,12 @@ pub async fn overload(
         async move { client.authenticate_pacer(request).await.map(drop) }
     })
     .await;
-    let mut recorder = run.recorder;
+    let (mut recorder, mut from_send, mut send_lag) = (run.recorder, run.from_send, run.send_lag);
     let total = recorder.total();
     let refused = recorder.count("RESOURCE_EXHAUSTED");
     let refusal = recorder.percentiles("RESOURCE_EXHAUSTED");
+    let refusal_from_send = from_send.percentiles("RESOURCE_EXHAUSTED");
+    let lag = send_lag.percentiles("OK");
     let mut summary = Summary::from_run(
         "overload",
         format!("{rate:.0}/s offered"),
@@ -248,5 +250,10 @@ pub async fn overload(
         json!(crate::stats::round(refused as f64 / total.max(1) as f64)),
     );
     summary.note("refusal_latency", json!(refusal.map(|p| p.to_json())));
+    summary.note(
+        "refusal_latency_from_send",
+        json!(refusal_from_send.map(|p| p.to_json())),
+    );
+    summary.note("client_send_lag_ms", json!(lag.map(|p| p.to_json())));
     summary
 }

@@ -11,10 +11,14 @@ use opentelemetry::trace::TraceContextExt;
 use tower::{Layer, Service};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use super::backlog::Backlog;
 use super::note::{AuditNote, NOTE};
 use crate::caller::{SourcePolicy, source_address};
 use crate::linking::clock::Clock;
 use crate::store::{NewAuditEvent, Store};
+
+/// The reason of a sign-in refused because the hashing queue is full.
+const SHED_REASON: &str = "OVERLOADED";
 
 /// Adds [`Audit`] to a service.
 #[derive(Clone)]
@@ -22,16 +26,25 @@ pub struct AuditLayer {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     source: SourcePolicy,
+    shed: Backlog,
 }
 
 impl AuditLayer {
-    /// Audits into `store`, naming callers by `source`.
+    /// Audits into `store`, naming callers by `source`. Starts the writer
+    /// of shed calls' rows, so it needs a tokio runtime.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, source: SourcePolicy) -> Self {
         Self {
+            shed: Backlog::start(store.clone()),
             store,
             clock,
             source,
         }
+    }
+
+    /// Waits until the rows of shed calls queued so far are written; the
+    /// server calls it once it has stopped serving, before closing the store.
+    pub async fn flush(&self) {
+        self.shed.flush().await;
     }
 }
 
@@ -97,7 +110,13 @@ where
                 caller,
                 trace_id: current_trace_id(),
             };
-            if let Err(error) = layer.store.append_audit(&event).await {
+            // A call shed under overload did no work: its row is queued so
+            // that the refusal is not held up by the database (see backlog).
+            if event.reason.as_deref() == Some(SHED_REASON) {
+                layer.shed.push(event);
+                return result;
+            }
+            if let Err(error) = layer.store.append_audit(std::slice::from_ref(&event)).await {
                 crate::metrics::metrics().audit_failures.inc();
                 tracing::error!(rpc = %event.rpc, %error, "audit event not recorded");
             }

@@ -2,6 +2,7 @@
 //! written by a tower layer once the call has its answer. Handlers and the
 //! domain add what only they know (the court and account as given, a reason
 //! the answer hides) to a note scoped to the call.
+mod backlog;
 mod layer;
 mod note;
 

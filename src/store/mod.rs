@@ -260,8 +260,8 @@ pub trait Store: Send + Sync + 'static {
         new: &str,
     ) -> Result<bool, StoreError>;
 
-    /// Appends one event to the audit trail.
-    async fn append_audit(&self, event: &NewAuditEvent) -> Result<(), StoreError>;
+    /// Appends events to the audit trail, all or none, in one statement.
+    async fn append_audit(&self, events: &[NewAuditEvent]) -> Result<(), StoreError>;
 
     /// Up to `limit` audit events matching `filter`, newest first.
     async fn audit_events(

@@ -695,23 +695,25 @@ macro_rules! sql_store {
             }
 
             #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "append_audit"))]
-            async fn append_audit(&self, event: &$crate::store::NewAuditEvent) -> Result<(), $crate::store::StoreError> {
+            async fn append_audit(&self, events: &[$crate::store::NewAuditEvent]) -> Result<(), $crate::store::StoreError> {
+                if events.is_empty() {
+                    return Ok(());
+                }
                 let _writer = self.write_guard().await;
-                sqlx::query(
-                    "INSERT INTO audit_events (occurred_at, rpc, court_id, subject, outcome, reason, caller, trace_id) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                )
-                .bind(time_param(event.occurred_at))
-                .bind(&event.rpc)
-                .bind(&event.court_id)
-                .bind(&event.subject)
-                .bind(&event.outcome)
-                .bind(&event.reason)
-                .bind(&event.caller)
-                .bind(&event.trace_id)
-                .execute(self.pool())
-                .await
-                .map_err(store_error)?;
+                let mut insert = sqlx::QueryBuilder::new(
+                    "INSERT INTO audit_events (occurred_at, rpc, court_id, subject, outcome, reason, caller, trace_id) ",
+                );
+                insert.push_values(events, |mut row, event| {
+                    row.push_bind(time_param(event.occurred_at))
+                        .push_bind(event.rpc.clone())
+                        .push_bind(event.court_id.clone())
+                        .push_bind(event.subject.clone())
+                        .push_bind(event.outcome.clone())
+                        .push_bind(event.reason.clone())
+                        .push_bind(event.caller.clone())
+                        .push_bind(event.trace_id.clone());
+                });
+                insert.build().execute(self.pool()).await.map_err(store_error)?;
                 Ok(())
             }
 

@@ -150,4 +150,17 @@ async fn a_full_hashing_queue_refuses_at_once_and_counts_nothing() {
         counted, admitted as i64,
         "refused attempts must not be counted"
     );
+    // Shed calls are audited too, by the writer behind the refusals.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let audited = loop {
+        let rows = app
+            .db
+            .scalar("SELECT count(*) FROM audit_events WHERE reason = 'OVERLOADED' AND outcome = 'RESOURCE_EXHAUSTED'")
+            .await;
+        if rows == shed.len() as i64 || Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(audited, shed.len() as i64);
 }

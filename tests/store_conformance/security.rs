@@ -15,12 +15,33 @@ fn audit_event(subject: &str, at: DateTime<Utc>) -> NewAuditEvent {
     }
 }
 
+pub async fn a_batch_of_audit_events_is_appended_whole_and_in_order(f: Fixture) {
+    let at = now();
+    let batch: Vec<_> = (0..600)
+        .map(|i| audit_event(&format!("user{i}"), at + Duration::milliseconds(i)))
+        .collect();
+
+    f.store.append_audit(&batch).await.unwrap();
+    f.store.append_audit(&[]).await.unwrap();
+    let newest_first = f
+        .store
+        .audit_events(&AuditFilter::default(), 1000)
+        .await
+        .unwrap();
+
+    let stored: Vec<_> = newest_first.into_iter().rev().map(|r| r.event).collect();
+    assert_eq!(stored, batch);
+}
+
 pub async fn audit_events_page_newest_first_under_filters(f: Fixture) {
     seed(f.store.as_ref()).await;
     let at = now();
     for (i, who) in ["alice", "bob", "alice", "alice"].iter().enumerate() {
         let event = audit_event(who, at + Duration::seconds(i as i64));
-        f.store.append_audit(&event).await.unwrap();
+        f.store
+            .append_audit(std::slice::from_ref(&event))
+            .await
+            .unwrap();
     }
     let alice = AuditFilter {
         subject: Some("alice".into()),

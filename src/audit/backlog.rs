@@ -1,0 +1,86 @@
+//! Audit rows for calls shed under overload, written in batches off the
+//! caller's path.
+//!
+//! Load shedding must stay cheap: a refusal that waited for its own database
+//! insert would cost the service what it is refusing to spend, and would be
+//! answered only as fast as the database under load allows. A shed call has
+//! checked no credential and changed nothing, so its row is queued here and
+//! written with others in one statement, and the refusal goes out at once.
+//! Rows still queued are written when the server stops ([`Backlog::flush`]);
+//! only a crash can lose them, and a full queue drops rows (counted in
+//! `pacer_link_audit_failures_total` and logged), never blocks a caller.
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::store::{NewAuditEvent, Store};
+
+/// Rows that may wait; beyond it rows are dropped rather than callers blocked.
+const CAPACITY: usize = 10_000;
+/// Most rows in one insert.
+const MAX_BATCH: usize = 500;
+
+enum Command {
+    Row(NewAuditEvent),
+    Flush(oneshot::Sender<()>),
+}
+
+/// The queue of audit rows waiting for the writer task.
+#[derive(Clone)]
+pub struct Backlog {
+    queue: mpsc::Sender<Command>,
+}
+
+impl Backlog {
+    /// Starts the writer task, which appends to `store`.
+    pub fn start(store: Arc<dyn Store>) -> Self {
+        let (queue, commands) = mpsc::channel(CAPACITY);
+        tokio::spawn(write(store, commands));
+        Self { queue }
+    }
+
+    /// Queues `event` without waiting.
+    pub fn push(&self, event: NewAuditEvent) {
+        if self.queue.try_send(Command::Row(event)).is_err() {
+            crate::metrics::metrics().audit_failures.inc();
+            tracing::error!("audit backlog full or closed: a shed call's row was dropped");
+        }
+    }
+
+    /// Waits until every row queued before this call is written (or failed).
+    pub async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.queue.send(Command::Flush(done)).await.is_ok() {
+            let _ = written.await;
+        }
+    }
+}
+
+async fn write(store: Arc<dyn Store>, mut commands: mpsc::Receiver<Command>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut flushed = Vec::new();
+    while let Some(first) = commands.recv().await {
+        let mut next = Some(first);
+        while let Some(command) = next.take() {
+            match command {
+                Command::Row(event) => batch.push(event),
+                Command::Flush(done) => flushed.push(done),
+            }
+            if batch.len() < MAX_BATCH {
+                next = commands.try_recv().ok();
+            }
+        }
+        if !batch.is_empty()
+            && let Err(error) = store.append_audit(&batch).await
+        {
+            crate::metrics::metrics()
+                .audit_failures
+                .inc_by(batch.len() as u64);
+            tracing::error!(rows = batch.len(), %error, "audit rows of shed calls not recorded");
+        }
+        batch.clear();
+        for done in flushed.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
