@@ -9,7 +9,7 @@ use super::{LinkError, clock::Clock};
 use crate::audit;
 use crate::domain::{CourtId, OtpCode, PacerUsername, Password};
 use crate::mfa::{self, TotpKey};
-use crate::password::PasswordHasher;
+use crate::password::{HashSlot, PasswordHasher};
 use crate::store::{
     CourtRecord, FailureOutcome, LockoutPolicy, PacerAccountRecord, PasswordOwner, SignInSubject,
     Store,
@@ -69,6 +69,14 @@ impl Credentials {
         Ok(court)
     }
 
+    /// A place in the hashing queue, taken before any other work of a
+    /// sign-in: a call refused under overload then costs no database round
+    /// trip (so the refusal is quick and adds nothing to the load) and is
+    /// not counted as a failed attempt.
+    pub fn reserve(&self) -> Result<HashSlot, LinkError> {
+        Ok(self.hasher.reserve()?)
+    }
+
     /// Succeeds when `password` matches `stored` and the subject is not
     /// locked. Every failure, a lock included, is the same
     /// `INVALID_CREDENTIALS`, after the same full-cost hash, so neither the
@@ -78,14 +86,12 @@ impl Credentials {
     /// further factor to check settles only once that passes too.
     pub async fn prove(
         &self,
+        slot: HashSlot,
         subject: &SignInSubject,
         owner: PasswordOwner,
         password: &Password,
         stored: Option<&str>,
     ) -> Result<(), LinkError> {
-        // A place in the hashing queue first: a refused call (overload)
-        // must not count as a failed attempt.
-        let slot = self.hasher.reserve()?;
         let now = self.clock.now();
         // The attempt is counted before the hash, so a burst of concurrent
         // guesses cannot all pass a lock check made before any is recorded;
@@ -137,11 +143,13 @@ impl Credentials {
         password: &Password,
         otp_code: Option<&OtpCode>,
     ) -> Result<(CourtRecord, PacerAccountRecord), LinkError> {
+        let slot = self.reserve()?;
         let court = self.court(court).await?;
         let account = self.store.pacer_account(username).await?;
         let stored = account.as_ref().map(|a| a.password_hash.as_str());
         let subject = SignInSubject::pacer(username);
         self.prove(
+            slot,
             &subject,
             PasswordOwner::Pacer(username.clone()),
             password,

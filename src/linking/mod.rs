@@ -110,6 +110,8 @@ impl LinkService {
 
     /// Step 3: proves the legacy CM/ECF credentials in the flow's court.
     pub async fn verify_ecf(&self, cmd: VerifyEcf) -> Result<EcfAccountView, LinkError> {
+        // Before any database work, so a call shed under overload costs none.
+        let slot = self.credentials.reserve()?;
         let flow = self
             .live_flow(&cmd.flow_token)
             .await?
@@ -131,7 +133,7 @@ impl LinkService {
         let subject = SignInSubject::ecf(&flow.court_id, &cmd.ecf_login);
         let owner = PasswordOwner::Ecf(flow.court_id.clone(), cmd.ecf_login.clone());
         self.credentials
-            .prove(&subject, owner, &cmd.ecf_password, stored)
+            .prove(slot, &subject, owner, &cmd.ecf_password, stored)
             .await?;
         self.credentials.settle(&subject).await?;
         let account = account.ok_or(LinkError::InvalidCredentials)?;
