@@ -545,4 +545,5 @@ conformance!(
     re_enrolling_forgets_the_last_step_and_removing_clears,
     a_rehash_replaces_only_the_hash_it_read,
     account_status_answers_in_one_lookup,
+    a_pacer_sign_in_reads_the_account_its_second_factor_and_its_link,
 );

@@ -11,8 +11,8 @@ use crate::domain::{CourtId, OtpCode, PacerUsername, Password};
 use crate::mfa::{self, TotpKey};
 use crate::password::{HashSlot, PasswordHasher};
 use crate::store::{
-    CourtRecord, FailureOutcome, LockoutPolicy, PacerAccountRecord, PasswordOwner, SignInSubject,
-    Store,
+    CourtRecord, FailureOutcome, LockoutPolicy, PacerSignIn, PasswordOwner, SignInSubject, Store,
+    TotpEnrollment,
 };
 
 /// Proves passwords and codes, counting failures and refusing locked accounts.
@@ -142,11 +142,12 @@ impl Credentials {
         username: &PacerUsername,
         password: &Password,
         otp_code: Option<&OtpCode>,
-    ) -> Result<(CourtRecord, PacerAccountRecord), LinkError> {
+    ) -> Result<(CourtRecord, PacerSignIn), LinkError> {
         let slot = self.reserve()?;
         let court = self.court(court).await?;
-        let account = self.store.pacer_account(username).await?;
-        let stored = account.as_ref().map(|a| a.password_hash.as_str());
+        // The account, its second factor and its link in one read.
+        let found = self.store.pacer_sign_in(&court.id, username).await?;
+        let stored = found.as_ref().map(|f| f.account.password_hash.as_str());
         let subject = SignInSubject::pacer(username);
         self.prove(
             slot,
@@ -156,20 +157,22 @@ impl Credentials {
             stored,
         )
         .await?;
-        let account = account.ok_or(LinkError::InvalidCredentials)?;
+        let found = found.ok_or(LinkError::InvalidCredentials)?;
         // Only now, with the password proven, may the answer mention the
         // second factor; a wrong or missing code leaves the attempt counted.
-        self.second_factor(&account.username, otp_code).await?;
+        self.second_factor(&found.account.username, found.totp.as_ref(), otp_code)
+            .await?;
         self.settle(&subject).await?;
-        Ok((court, account))
+        Ok((court, found))
     }
 
     async fn second_factor(
         &self,
         username: &PacerUsername,
+        enrollment: Option<&TotpEnrollment>,
         code: Option<&OtpCode>,
     ) -> Result<(), LinkError> {
-        let Some(enrollment) = self.store.totp(username).await? else {
+        let Some(enrollment) = enrollment else {
             return Ok(());
         };
         let key = self.totp_key.as_ref().ok_or_else(|| {

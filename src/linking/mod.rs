@@ -25,7 +25,7 @@ pub use second_factor::{AuditPage, AuditQuery, EnrollTotp, Secret};
 pub use status::{MAX_BATCH, StatusService};
 pub use status_cache::StatusCache;
 
-use crate::domain::{FlowToken, PacerUsername};
+use crate::domain::FlowToken;
 use crate::store::{ConfirmOutcome, LinkRecord, NewFlow, PasswordOwner, SignInSubject, Store};
 use clock::Clock;
 
@@ -75,7 +75,7 @@ impl LinkService {
         &self,
         cmd: AuthenticatePacer,
     ) -> Result<StartedFlow, LinkError> {
-        let (court, account) = self
+        let (court, found) = self
             .credentials
             .sign_in_pacer(
                 &cmd.court_id,
@@ -84,11 +84,15 @@ impl LinkService {
                 cmd.otp_code.as_ref(),
             )
             .await?;
+        let account = found.account;
         if !account.upgraded {
             return Err(LinkError::PacerAccountNotUpgraded);
         }
-        self.ensure_pacer_unlinked(&court.id, &account.username)
-            .await?;
+        // Read with the account, before the hash: an early answer only, as
+        // ConfirmLink checks again inside its transaction.
+        if found.link.is_some() {
+            return Err(LinkError::PacerAccountAlreadyLinked);
+        }
         let token = FlowToken::generate();
         let now = self.clock.now();
         let flow = NewFlow {
@@ -239,16 +243,5 @@ impl LinkService {
         crate::audit::note_court(record.court_id.as_str());
         crate::audit::note_subject(record.pacer_username.as_str());
         Ok(AnyFlow::from(record))
-    }
-
-    async fn ensure_pacer_unlinked(
-        &self,
-        court: &crate::domain::CourtId,
-        pacer: &PacerUsername,
-    ) -> Result<(), LinkError> {
-        match self.store.link_of_pacer(court, pacer).await? {
-            Some(_) => Err(LinkError::PacerAccountAlreadyLinked),
-            None => Ok(()),
-        }
     }
 }

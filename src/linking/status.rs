@@ -118,7 +118,7 @@ impl StatusService {
     ) -> Result<FilerIdentity, LinkError> {
         // Retired CM/ECF logins are not PACER usernames, so they are
         // checked against the dummy hash and refused like any unknown user.
-        let (court, account) = self
+        let (court, found) = self
             .credentials
             .sign_in_pacer(
                 &cmd.court_id,
@@ -127,6 +127,9 @@ impl StatusService {
                 cmd.otp_code.as_ref(),
             )
             .await?;
+        let account = found.account;
+        // Authorisation reads the link afresh, after the proof, rather than
+        // the one read with the account before the hash.
         let link = self
             .store
             .link_of_pacer(&court.id, &account.username)

@@ -66,6 +66,17 @@ pub struct TotpEnrollment {
     pub last_step: Option<i64>,
 }
 
+/// What a PACER sign-in in one court needs, read in one lookup.
+#[derive(Debug, Clone)]
+pub struct PacerSignIn {
+    /// The account.
+    pub account: super::PacerAccountRecord,
+    /// Its second factor, if enrolled.
+    pub totp: Option<TotpEnrollment>,
+    /// Its link in the court, if linked there.
+    pub link: Option<super::LinkRecord>,
+}
+
 /// The account a status lookup names, from either side.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AccountKey {

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::domain::{CourtId, EcfLogin, FlowTokenHash, PacerUsername};
 pub use audit::{
-    AccountKey, AccountStatus, AuditFilter, AuditRecord, NewAuditEvent, PasswordOwner,
+    AccountKey, AccountStatus, AuditFilter, AuditRecord, NewAuditEvent, PacerSignIn, PasswordOwner,
     TotpEnrollment,
 };
 pub use records::{
@@ -151,6 +151,14 @@ pub trait Store: Send + Sync + 'static {
         court: &CourtId,
         login: &EcfLogin,
     ) -> Result<Option<EcfAccountRecord>, StoreError>;
+
+    /// A PACER account with its second factor and its link in `court`, in
+    /// one statement: what every PACER sign-in reads.
+    async fn pacer_sign_in(
+        &self,
+        court: &CourtId,
+        username: &PacerUsername,
+    ) -> Result<Option<PacerSignIn>, StoreError>;
 
     /// The link of a PACER account in one court, if any.
     async fn link_of_pacer(

@@ -271,6 +271,36 @@ macro_rules! sql_store {
                     .transpose()
             }
 
+            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "pacer_sign_in"))]
+            async fn pacer_sign_in(&self, court: &$crate::domain::CourtId, username: &$crate::domain::PacerUsername) -> Result<Option<$crate::store::PacerSignIn>, $crate::store::StoreError> {
+                // The two tables share no column name, so the row decodes as both.
+                let row = sqlx::query(
+                    "SELECT a.username, a.password_hash, a.display_name, a.upgraded, a.totp_secret, a.totp_last_step, \
+                     l.court_id, l.ecf_login, l.pacer_username, l.linked_at \
+                     FROM pacer_accounts a LEFT JOIN links l ON l.court_id = $1 AND l.pacer_username = a.username \
+                     WHERE a.username = $2",
+                )
+                .bind(court.as_str())
+                .bind(username.as_str())
+                .fetch_optional(self.pool())
+                .await
+                .map_err(store_error)?;
+                let Some(row) = row else { return Ok(None) };
+                let totp = match column::<Option<Vec<u8>>>(&row, "totp_secret")? {
+                    Some(sealed_secret) => Some($crate::store::TotpEnrollment {
+                        sealed_secret,
+                        last_step: column(&row, "totp_last_step")?,
+                    }),
+                    None => None,
+                };
+                let linked = column::<Option<String>>(&row, "court_id")?.is_some();
+                Ok(Some($crate::store::PacerSignIn {
+                    account: decode_pacer_account(&row)?,
+                    totp,
+                    link: if linked { Some(decode_link(&row)?) } else { None },
+                }))
+            }
+
             #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "create_ecf_account"))]
             async fn create_ecf_account(&self, account: &$crate::store::NewEcfAccount) -> Result<(), $crate::store::StoreError> {
                 let _writer = self.write_guard().await;

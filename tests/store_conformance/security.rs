@@ -202,3 +202,37 @@ pub async fn account_status_answers_in_one_lookup(f: Fixture) {
     assert!(!unknown.exists && unknown.link.is_none());
     assert!(no_court.is_none());
 }
+
+pub async fn a_pacer_sign_in_reads_the_account_its_second_factor_and_its_link(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let at = now();
+    let (alice, bob) = (pacer("alice"), pacer("bob"));
+    let flow = verified_flow(f.store.as_ref(), "alice", "coalice", at).await;
+    f.store
+        .confirm_link(&flow, &login("coalice"), at)
+        .await
+        .unwrap();
+    f.store.set_totp(&bob, Some(b"sealed")).await.unwrap();
+    let other_court = CourtId::parse("ksd").unwrap();
+
+    let linked = f.store.pacer_sign_in(&court_id(), &alice).await.unwrap();
+    let elsewhere = f.store.pacer_sign_in(&other_court, &alice).await.unwrap();
+    let enrolled = f.store.pacer_sign_in(&court_id(), &bob).await.unwrap();
+    let unknown = f.store.pacer_sign_in(&court_id(), &pacer("nobody")).await;
+
+    let linked = linked.unwrap();
+    let account = f.store.pacer_account(&alice).await.unwrap().unwrap();
+    assert_eq!(linked.account.username, account.username);
+    assert_eq!(linked.account.password_hash, account.password_hash);
+    assert_eq!(
+        linked.link,
+        f.store.link_of_pacer(&court_id(), &alice).await.unwrap()
+    );
+    assert!(linked.link.is_some() && linked.totp.is_none());
+    let elsewhere = elsewhere.unwrap();
+    assert!(elsewhere.link.is_none());
+    let enrolled = enrolled.unwrap();
+    assert_eq!(enrolled.totp.unwrap().sealed_secret, b"sealed");
+    assert!(enrolled.link.is_none());
+    assert!(unknown.unwrap().is_none());
+}
