@@ -84,3 +84,73 @@ async fn write(store: Arc<dyn Store>, mut commands: mpsc::Receiver<Command>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use sqlx::Connection;
+
+    use super::*;
+    use crate::store::{AuditFilter, PoolSettings};
+
+    fn shed_row(i: i64) -> NewAuditEvent {
+        NewAuditEvent {
+            occurred_at: chrono::DateTime::from_timestamp(1_800_000_000 + i, 0).unwrap(),
+            rpc: "AuthenticatePacer".into(),
+            court_id: Some("cod".into()),
+            subject: Some(format!("user{i}")),
+            outcome: "RESOURCE_EXHAUSTED".into(),
+            reason: Some("OVERLOADED".into()),
+            caller: None,
+            trace_id: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn flush_waits_until_rows_held_up_by_the_database_are_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("audit.db").display());
+        let settings = PoolSettings {
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(5),
+        };
+        let store = crate::store::open(&url, &settings).await.unwrap();
+        store.migrate().await.unwrap();
+        // Another writer holds the database, so the backlog's inserts wait.
+        let mut blocker = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("BEGIN EXCLUSIVE")
+            .execute(&mut blocker)
+            .await
+            .unwrap();
+        let backlog = Backlog::start(store.clone());
+
+        let started = Instant::now();
+        for i in 0..1200 {
+            backlog.push(shed_row(i));
+        }
+        let pushed = started.elapsed();
+        let release = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            sqlx::query("COMMIT").execute(&mut blocker).await.unwrap();
+        });
+        backlog.flush().await;
+        let flushed = started.elapsed();
+        release.await.unwrap();
+        let stored = store
+            .audit_events(&AuditFilter::default(), 2000)
+            .await
+            .unwrap();
+
+        assert!(
+            pushed < Duration::from_millis(100),
+            "pushing blocked: {pushed:?}"
+        );
+        assert!(
+            flushed >= Duration::from_millis(300),
+            "flush returned early"
+        );
+        assert_eq!(stored.len(), 1200);
+        assert_eq!(stored.last().unwrap().event, shed_row(0));
+    }
+}

@@ -109,22 +109,60 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
     assert!(trusted_codes.iter().all(|c| *c == Code::Unauthenticated));
 }
 
-#[tokio::test]
-async fn a_full_hashing_queue_refuses_at_once_and_counts_nothing() {
-    let app = spawn_app_with(|s| {
+/// A server with one hashing thread and room for two sign-ins, and no lockout in the way.
+async fn spawn_tiny_hashing_pool() -> TestApp {
+    spawn_app_with(|s| {
         s.hash_concurrency = 1;
         s.hash_queue_depth = 2;
         s.lockout.threshold = 1000;
         s.lockout.max_per_hour = 1000;
     })
-    .await;
+    .await
+}
 
-    let attempts = (0..24).map(|_| async {
+/// `n` wrong-password sign-ins at once, each with how long its answer took.
+async fn sign_in_burst(
+    app: &TestApp,
+    n: usize,
+) -> Vec<(
+    Result<proto::AuthenticatePacerResponse, tonic::Status>,
+    Duration,
+)> {
+    let attempts = (0..n).map(|_| async {
         let started = Instant::now();
         let answer = app.authenticate(demo::PACER_USERNAME, WRONG).await;
         (answer, started.elapsed())
     });
-    let results = futures_util::future::join_all(attempts).await;
+    futures_util::future::join_all(attempts).await
+}
+
+#[tokio::test]
+async fn shed_calls_are_in_the_audit_trail_once_the_server_has_stopped() {
+    let app = spawn_tiny_hashing_pool().await;
+    let results = sign_in_burst(&app, 64).await;
+    let shed = results
+        .iter()
+        .filter(|(r, _)| {
+            r.as_ref()
+                .is_err_and(|s| s.code() == Code::ResourceExhausted)
+        })
+        .count();
+    let db = app.db.clone();
+
+    app.stop().await;
+    let audited = db
+        .scalar("SELECT count(*) FROM audit_events WHERE reason = 'OVERLOADED'")
+        .await;
+
+    assert!(shed > 0, "nothing was shed");
+    assert_eq!(audited, shed as i64);
+}
+
+#[tokio::test]
+async fn a_full_hashing_queue_refuses_at_once_and_counts_nothing() {
+    let app = spawn_tiny_hashing_pool().await;
+
+    let results = sign_in_burst(&app, 24).await;
 
     let shed: Vec<_> = results
         .iter()
