@@ -17,9 +17,6 @@ use crate::caller::{SourcePolicy, source_address};
 use crate::linking::clock::Clock;
 use crate::store::{NewAuditEvent, Store};
 
-/// The reason of a sign-in refused because the hashing queue is full.
-const SHED_REASON: &str = "OVERLOADED";
-
 /// Adds [`Audit`] to a service.
 #[derive(Clone)]
 pub struct AuditLayer {
@@ -112,7 +109,7 @@ where
             };
             // A call shed under overload did no work: its row is queued so
             // that the refusal is not held up by the database (see backlog).
-            if event.reason.as_deref() == Some(SHED_REASON) {
+            if event.reason.as_deref() == Some(crate::grpc::OVERLOADED) {
                 layer.shed.push(event);
                 return result;
             }

@@ -11,6 +11,9 @@ use crate::store::Conflict;
 /// The `ErrorInfo.domain` of every error this service returns.
 pub const ERROR_DOMAIN: &str = "pacer-link";
 
+/// The reason of a sign-in shed because the hashing queue is full.
+pub const OVERLOADED: &str = "OVERLOADED";
+
 impl From<LinkError> for Status {
     fn from(error: LinkError) -> Self {
         let mut violations = Vec::new();
@@ -125,7 +128,7 @@ fn describe(
             ),
             LinkError::Overloaded { .. } => (
                 Code::ResourceExhausted,
-                "OVERLOADED",
+                OVERLOADED,
                 "too many sign-ins are in progress; retry after the delay in RetryInfo".into(),
             ),
             LinkError::SourceThrottled { .. } => (

@@ -10,7 +10,7 @@ mod link_status_service;
 
 pub use admin_auth::AdminAuth;
 pub use admin_service::AccountAdminApi;
-pub use error::ERROR_DOMAIN;
+pub use error::{ERROR_DOMAIN, OVERLOADED};
 pub use filer_auth_service::FilerAuthApi;
 pub use link_service::AccountLinkApi;
 pub use link_status_service::LinkStatusApi;

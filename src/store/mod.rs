@@ -286,9 +286,6 @@ pub trait Store: Send + Sync + 'static {
         sealed_secret: Option<&[u8]>,
     ) -> Result<bool, StoreError>;
 
-    /// The account's enrolled second factor, if any.
-    async fn totp(&self, username: &PacerUsername) -> Result<Option<TotpEnrollment>, StoreError>;
-
     /// Marks `step` used if it is later than every step used before, in one
     /// statement, so two replicas cannot both accept the same code. True when
     /// this call claimed the step.

@@ -809,24 +809,6 @@ macro_rules! sql_store {
                 Ok(changed == 1)
             }
 
-            #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "totp"))]
-            async fn totp(&self, username: &$crate::domain::PacerUsername) -> Result<Option<$crate::store::TotpEnrollment>, $crate::store::StoreError> {
-                let row = sqlx::query(
-                    "SELECT totp_secret, totp_last_step FROM pacer_accounts WHERE username = $1 AND totp_secret IS NOT NULL",
-                )
-                .bind(username.as_str())
-                .fetch_optional(self.pool())
-                .await
-                .map_err(store_error)?;
-                row.map(|row| {
-                    Ok($crate::store::TotpEnrollment {
-                        sealed_secret: column(&row, "totp_secret")?,
-                        last_step: column(&row, "totp_last_step")?,
-                    })
-                })
-                .transpose()
-            }
-
             #[tracing::instrument(name = "db", level = "info", skip_all, fields(otel.kind = "client", db.system = DB_SYSTEM, db.operation = "claim_totp_step"))]
             async fn claim_totp_step(&self, username: &$crate::domain::PacerUsername, step: i64) -> Result<bool, $crate::store::StoreError> {
                 let _writer = self.write_guard().await;
