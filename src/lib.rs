@@ -4,6 +4,8 @@
 
 pub mod audit;
 pub mod caller;
+pub mod clock;
+pub mod completion;
 pub mod config;
 pub mod domain;
 pub mod events;
@@ -14,9 +16,10 @@ pub mod metrics;
 pub mod mfa;
 pub mod password;
 pub mod proto;
+pub mod reason;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;
 
-pub use grpc::ERROR_DOMAIN;
+pub use reason::ERROR_DOMAIN;

@@ -8,14 +8,12 @@ use tonic::transport::{Certificate, Identity, Server, ServerTlsConfig};
 use tonic_health::ServingStatus;
 
 use crate::audit::AuditLayer;
+use crate::clock::{Clock, SystemClock};
 use crate::config::{Settings, ShutdownSettings};
 use crate::events::EventHub;
 use crate::grpc::{AccountAdminApi, AccountLinkApi, AdminAuth, FilerAuthApi, LinkStatusApi};
 use crate::health::{self, LIVENESS};
-use crate::linking::{
-    AdminService, Credentials, LinkService, StatusCache, StatusService, clock::Clock,
-    clock::SystemClock, demo,
-};
+use crate::linking::{AdminService, Credentials, LinkService, StatusCache, StatusService, demo};
 use crate::password::PasswordHasher;
 use crate::proto::{
     FILE_DESCRIPTOR_SET, account_admin_service_server::AccountAdminServiceServer,
@@ -124,6 +122,7 @@ impl Application {
             throttle: ThrottleLayer::new(
                 SourceLimiter::new(settings.throttle),
                 settings.source_policy,
+                crate::grpc::throttled,
             ),
         })
     }

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use flow_model::world::{World, court, ecf_password, pacer_password, parse, world};
 use flow_model::{ECF, Expected, FLOW_TTL, Model, Op, PACER};
+use pacer_link::audit::AuditFacts;
 use pacer_link::domain::{EcfLogin, PacerUsername, Password, UnlinkReason};
 use pacer_link::linking::{AuthenticatePacer, LinkError, Unlink, VerifyEcf};
 use pacer_link::store::LinkEventKind;
@@ -44,13 +45,16 @@ async fn step(world: &mut World, model: &mut Model, op: &Op) -> Result<(), TestC
         } => {
             let got = world
                 .links
-                .authenticate_pacer(AuthenticatePacer {
-                    court_id: court(),
-                    username: parse(PacerUsername::parse(PACER[account])),
-                    password: pacer_password(account, right_password),
-                    client_code: Default::default(),
-                    otp_code: None,
-                })
+                .authenticate_pacer(
+                    AuthenticatePacer {
+                        court_id: court(),
+                        username: parse(PacerUsername::parse(PACER[account])),
+                        password: pacer_password(account, right_password),
+                        client_code: Default::default(),
+                        otp_code: None,
+                    },
+                    &AuditFacts::default(),
+                )
                 .await;
             prop_assert_eq!(
                 outcome(&got)?,
@@ -72,11 +76,14 @@ async fn step(world: &mut World, model: &mut Model, op: &Op) -> Result<(), TestC
             let password = ecf_password(login, right_password);
             let got = world
                 .links
-                .verify_ecf(VerifyEcf {
-                    flow_token: world.token(flow),
-                    ecf_login: parse(EcfLogin::parse(ECF[login])),
-                    ecf_password: parse(Password::parse(password)),
-                })
+                .verify_ecf(
+                    VerifyEcf {
+                        flow_token: world.token(flow),
+                        ecf_login: parse(EcfLogin::parse(ECF[login])),
+                        ecf_password: parse(Password::parse(password)),
+                    },
+                    &AuditFacts::default(),
+                )
                 .await;
             prop_assert_eq!(
                 outcome(&got)?,
@@ -92,7 +99,10 @@ async fn step(world: &mut World, model: &mut Model, op: &Op) -> Result<(), TestC
         }
         Op::PreviewLink { flow } => {
             let flow = model.resolve(flow);
-            let got = world.links.preview_link(&world.token(flow)).await;
+            let got = world
+                .links
+                .preview_link(&world.token(flow), &AuditFacts::default())
+                .await;
             let want = model.preview_link(flow);
             prop_assert_eq!(outcome(&got)?, want.map(|_| ()));
             if let (Ok(preview), Ok((pacer, ecf))) = (got, want) {
@@ -103,7 +113,10 @@ async fn step(world: &mut World, model: &mut Model, op: &Op) -> Result<(), TestC
         }
         Op::ConfirmLink { flow } => {
             let flow = model.resolve(flow);
-            let got = world.links.confirm_link(&world.token(flow)).await;
+            let got = world
+                .links
+                .confirm_link(&world.token(flow), &AuditFacts::default())
+                .await;
             let want = model.confirm_link(flow);
             prop_assert_eq!(outcome(&got)?, want.map(|_| ()), "confirm on {:?}", flow);
             // Independently of the model: a link only ever comes from a flow

@@ -81,7 +81,7 @@ async fn seed(store: &dyn Store) {
 }
 
 fn now() -> DateTime<Utc> {
-    pacer_link::linking::clock::Clock::now(&pacer_link::linking::clock::SystemClock)
+    pacer_link::clock::Clock::now(&pacer_link::clock::SystemClock)
 }
 
 /// Starts a flow for `who` and returns its token.

@@ -2,7 +2,7 @@
 use std::{
     future::Future,
     pin::Pin,
-    sync::{Arc, Mutex},
+    sync::Arc,
     task::{Context, Poll},
 };
 
@@ -11,11 +11,12 @@ use opentelemetry::trace::TraceContextExt;
 use tower::{Layer, Service};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use super::AuditFacts;
 use super::backlog::Backlog;
-use super::note::{AuditNote, NOTE};
 use crate::caller::{SourcePolicy, source_address};
-use crate::linking::clock::Clock;
+use crate::clock::Clock;
 use crate::store::{NewAuditEvent, Store};
+use crate::telemetry::{code_name, reason_of, status_of};
 
 /// Adds [`Audit`] to a service.
 #[derive(Clone)]
@@ -77,7 +78,7 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<B>) -> Self::Future {
+    fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let path = request.uri().path().trim_start_matches('/');
         let (service, method) = path.split_once('/').unwrap_or((path, ""));
         if !super::is_audited(service) || method.is_empty() || method.len() > 64 {
@@ -85,31 +86,35 @@ where
         }
         let rpc = method.to_owned();
         let caller = source_address(&request, self.layer.source).map(|ip| ip.to_string());
-        let note = Arc::new(Mutex::new(AuditNote::default()));
-        // The note is in scope for the synchronous part of the call (where
-        // interceptors run) and for its future.
-        let future = NOTE.sync_scope(note.clone(), || self.inner.call(request));
+        // Whoever handles the call (an interceptor, the handler, the domain
+        // code it calls) records into this handle; the row is written here.
+        let facts = AuditFacts::default();
+        request.extensions_mut().insert(facts.clone());
+        let future = self.inner.call(request);
         let layer = self.layer.clone();
         Box::pin(async move {
-            let result = NOTE.scope(note.clone(), future).await;
-            let outcome = match &result {
-                Ok(response) => crate::telemetry::status_code_of(response),
-                Err(_) => tonic::Code::Internal,
+            let result = future.await;
+            let status = result.as_ref().ok().and_then(status_of);
+            let (outcome, reason) = match (&result, &status) {
+                (Err(_), _) => (tonic::Code::Internal, None),
+                (Ok(_), None) => (tonic::Code::Ok, None),
+                (Ok(_), Some(status)) => (status.code(), reason_of(status)),
             };
-            let note = note.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let facts = facts.snapshot();
+            let shed = reason.as_deref() == Some(crate::reason::OVERLOADED);
             let event = NewAuditEvent {
                 occurred_at: layer.clock.now(),
                 rpc,
-                court_id: note.court_id,
-                subject: note.subject,
-                outcome: crate::telemetry::code_name(outcome),
-                reason: note.hidden_reason.or(note.reason).map(str::to_owned),
+                court_id: facts.court_id,
+                subject: facts.subject,
+                outcome: code_name(outcome),
+                reason: facts.hidden_reason.map(str::to_owned).or(reason),
                 caller,
                 trace_id: current_trace_id(),
             };
             // A call shed under overload did no work: its row is queued so
             // that the refusal is not held up by the database (see backlog).
-            if event.reason.as_deref() == Some(crate::grpc::OVERLOADED) {
+            if shed {
                 layer.shed.push(event);
                 return result;
             }

@@ -3,7 +3,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tonic::{Request, Status, service::Interceptor};
 
-use crate::linking::LinkError;
+use super::ApiError;
 
 /// Admits a call only with `authorization: Bearer <token>` matching the
 /// configured token. Both sides are hashed before the constant-time
@@ -36,10 +36,10 @@ impl Interceptor for AdminAuth {
                 if bool::from(digest.ct_eq(expected)) {
                     Ok(request)
                 } else {
-                    Err(LinkError::AdminUnauthenticated.into())
+                    Err(ApiError::AdminUnauthenticated.into())
                 }
             }
-            _ => Err(LinkError::AdminUnauthenticated.into()),
+            _ => Err(ApiError::AdminUnauthenticated.into()),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `AccountAdminService`: operator calls, behind [`super::admin_auth::AdminAuth`].
 use tonic::{Request, Response, Status};
 
+use super::audited::take;
 use super::convert::{admin_security, timestamp};
 use crate::linking::AdminService;
 use crate::proto::{self, account_admin_service_server::AccountAdminService};
@@ -14,10 +15,7 @@ impl AccountAdminService for AccountAdminApi {
         &self,
         request: Request<proto::CreateCourtRequest>,
     ) -> Result<Response<proto::CreateCourtResponse>, Status> {
-        let court = self
-            .0
-            .create_court(request.into_inner().try_into()?)
-            .await?;
+        let court = self.0.create_court(take(request).0.try_into()?).await?;
         Ok(Response::new(proto::CreateCourtResponse {
             court_id: court.id.as_str().to_owned(),
         }))
@@ -29,7 +27,7 @@ impl AccountAdminService for AccountAdminApi {
     ) -> Result<Response<proto::CreatePacerAccountResponse>, Status> {
         let account = self
             .0
-            .create_pacer_account(request.into_inner().try_into()?)
+            .create_pacer_account(take(request).0.try_into()?)
             .await?;
         Ok(Response::new(proto::CreatePacerAccountResponse {
             username: account.username.as_str().to_owned(),
@@ -42,7 +40,7 @@ impl AccountAdminService for AccountAdminApi {
     ) -> Result<Response<proto::CreateEcfAccountResponse>, Status> {
         let account = self
             .0
-            .create_ecf_account(request.into_inner().try_into()?)
+            .create_ecf_account(take(request).0.try_into()?)
             .await?;
         Ok(Response::new(proto::CreateEcfAccountResponse {
             court_id: account.court_id.as_str().to_owned(),
@@ -54,7 +52,7 @@ impl AccountAdminService for AccountAdminApi {
         &self,
         request: Request<proto::UnlinkRequest>,
     ) -> Result<Response<proto::UnlinkResponse>, Status> {
-        let unlinked = self.0.unlink(request.into_inner().try_into()?).await?;
+        let unlinked = self.0.unlink(take(request).0.try_into()?).await?;
         Ok(Response::new(proto::UnlinkResponse {
             link: Some(unlinked.link.into()),
             event_sequence: unlinked.sequence.max(0) as u64,
@@ -67,7 +65,7 @@ impl AccountAdminService for AccountAdminApi {
         request: Request<proto::ResetEcfPasswordRequest>,
     ) -> Result<Response<proto::ResetEcfPasswordResponse>, Status> {
         self.0
-            .reset_ecf_password(request.into_inner().try_into()?)
+            .reset_ecf_password(take(request).0.try_into()?)
             .await?;
         Ok(Response::new(proto::ResetEcfPasswordResponse {}))
     }
@@ -76,7 +74,7 @@ impl AccountAdminService for AccountAdminApi {
         &self,
         request: Request<proto::EnrollTotpRequest>,
     ) -> Result<Response<proto::EnrollTotpResponse>, Status> {
-        let cmd: crate::linking::EnrollTotp = request.into_inner().try_into()?;
+        let cmd: crate::linking::EnrollTotp = take(request).0.try_into()?;
         let username = cmd.username.as_str().to_owned();
         let secret = self.0.enroll_totp(cmd).await?;
         Ok(Response::new(admin_security::enrolled(&username, secret)))
@@ -86,10 +84,7 @@ impl AccountAdminService for AccountAdminApi {
         &self,
         request: Request<proto::ListAuditEventsRequest>,
     ) -> Result<Response<proto::ListAuditEventsResponse>, Status> {
-        let page = self
-            .0
-            .audit_events(request.into_inner().try_into()?)
-            .await?;
+        let page = self.0.audit_events(take(request).0.try_into()?).await?;
         Ok(Response::new(page.into()))
     }
 }

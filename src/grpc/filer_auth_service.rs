@@ -1,6 +1,8 @@
 //! `FilerAuthService`: CM/ECF sign-in with PACER credentials.
 use tonic::{Request, Response, Status};
 
+use super::audited::take;
+use crate::completion::run_to_completion;
 use crate::linking::StatusService;
 use crate::proto::{self, filer_auth_service_server::FilerAuthService};
 
@@ -13,12 +15,12 @@ impl FilerAuthService for FilerAuthApi {
         &self,
         request: Request<proto::AuthenticateFilerRequest>,
     ) -> Result<Response<proto::AuthenticateFilerResponse>, Status> {
-        let cmd = request.into_inner().try_into()?;
+        let (message, facts) = take(request);
+        let cmd = message.try_into()?;
         let service = self.0.clone();
         // Run to the end even if the caller leaves, so a counted attempt is settled.
         let identity =
-            crate::audit::run_to_completion(async move { service.authenticate_filer(cmd).await })
-                .await?;
+            run_to_completion(async move { service.authenticate_filer(cmd, &facts).await }).await?;
         Ok(Response::new(proto::AuthenticateFilerResponse {
             ecf_account: Some(identity.ecf_account.into()),
             pacer_username: identity.pacer_username.as_str().to_owned(),

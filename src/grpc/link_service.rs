@@ -2,8 +2,9 @@
 //! service, and shapes the answer. No logic lives here.
 use tonic::{Request, Response, Status};
 
+use super::audited::take;
 use super::convert::{flow_token, timestamp};
-use crate::audit;
+use crate::completion::run_to_completion;
 use crate::linking::{LINKED_MESSAGE, LinkService};
 use crate::proto::{self, account_link_service_server::AccountLinkService};
 
@@ -16,10 +17,12 @@ impl AccountLinkService for AccountLinkApi {
         &self,
         request: Request<proto::AuthenticatePacerRequest>,
     ) -> Result<Response<proto::AuthenticatePacerResponse>, Status> {
-        let cmd = request.into_inner().try_into()?;
+        let (message, facts) = take(request);
+        let cmd = message.try_into()?;
         let service = self.0.clone();
+        // Run to the end even if the caller leaves, so a counted attempt is settled.
         let started =
-            audit::run_to_completion(async move { service.authenticate_pacer(cmd).await }).await?;
+            run_to_completion(async move { service.authenticate_pacer(cmd, &facts).await }).await?;
         Ok(Response::new(proto::AuthenticatePacerResponse {
             flow_token: started.token.expose().to_owned(),
             expires_at: Some(timestamp(started.expires_at)),
@@ -31,10 +34,11 @@ impl AccountLinkService for AccountLinkApi {
         &self,
         request: Request<proto::VerifyEcfRequest>,
     ) -> Result<Response<proto::VerifyEcfResponse>, Status> {
-        let cmd = request.into_inner().try_into()?;
+        let (message, facts) = take(request);
+        let cmd = message.try_into()?;
         let service = self.0.clone();
         let account =
-            audit::run_to_completion(async move { service.verify_ecf(cmd).await }).await?;
+            run_to_completion(async move { service.verify_ecf(cmd, &facts).await }).await?;
         Ok(Response::new(proto::VerifyEcfResponse {
             ecf_account: Some(account.into()),
         }))
@@ -44,8 +48,9 @@ impl AccountLinkService for AccountLinkApi {
         &self,
         request: Request<proto::PreviewLinkRequest>,
     ) -> Result<Response<proto::PreviewLinkResponse>, Status> {
-        let token = flow_token(&request.into_inner().flow_token)?;
-        let preview = self.0.preview_link(&token).await?;
+        let (message, facts) = take(request);
+        let token = flow_token(&message.flow_token)?;
+        let preview = self.0.preview_link(&token, &facts).await?;
         Ok(Response::new(proto::PreviewLinkResponse {
             pacer_account: Some(preview.pacer_account.into()),
             ecf_account: Some(preview.ecf_account.into()),
@@ -58,8 +63,9 @@ impl AccountLinkService for AccountLinkApi {
         &self,
         request: Request<proto::ConfirmLinkRequest>,
     ) -> Result<Response<proto::ConfirmLinkResponse>, Status> {
-        let token = flow_token(&request.into_inner().flow_token)?;
-        let link = self.0.confirm_link(&token).await?;
+        let (message, facts) = take(request);
+        let token = flow_token(&message.flow_token)?;
+        let link = self.0.confirm_link(&token, &facts).await?;
         Ok(Response::new(proto::ConfirmLinkResponse {
             link: Some(link.into()),
             message: LINKED_MESSAGE.to_owned(),

@@ -5,9 +5,10 @@ use tokio::sync::mpsc;
 use tokio_stream::{Stream, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
 
+use super::ApiError;
 use super::convert::status::{batch, link_event, watch};
 use crate::events::{EventHub, StreamEnd, follow};
-use crate::linking::{LinkError, StatusQuery, StatusService};
+use crate::linking::{StatusQuery, StatusService};
 use crate::proto::{self, link_status_service_server::LinkStatusService};
 
 /// The gRPC face of [`StatusService`] and the [`EventHub`].
@@ -63,11 +64,11 @@ impl LinkStatusService for LinkStatusApi {
             crate::metrics::metrics().event_streams.dec();
             let error = match end {
                 StreamEnd::ConsumerGone => return,
-                StreamEnd::Lagging => LinkError::EventStreamLagging,
-                StreamEnd::ShuttingDown => LinkError::ShuttingDown,
-                StreamEnd::Store(error) => error.into(),
+                StreamEnd::Lagging => ApiError::EventStreamLagging,
+                StreamEnd::ShuttingDown => ApiError::ShuttingDown,
+                StreamEnd::Store(error) => ApiError::Link(error.into()),
             };
-            let _ = out.send(Err(error.into())).await;
+            let _ = out.send(Err(Status::from(error))).await;
         };
         tokio::spawn(tracing::Instrument::instrument(task, stream_span));
         Ok(Response::new(Box::pin(ReceiverStream::new(events))))

@@ -1,7 +1,8 @@
-//! The gRPC edge: proto <-> domain conversion, the error mapping, and one
-//! adapter per proto service.
+//! The gRPC edge: proto <-> domain conversion, the API's error and its one
+//! mapping to a status, and one adapter per proto service.
 mod admin_auth;
 mod admin_service;
+mod audited;
 mod convert;
 mod error;
 mod filer_auth_service;
@@ -10,7 +11,7 @@ mod link_status_service;
 
 pub use admin_auth::AdminAuth;
 pub use admin_service::AccountAdminApi;
-pub use error::{ERROR_DOMAIN, OVERLOADED};
+pub use error::{ApiError, throttled};
 pub use filer_auth_service::FilerAuthApi;
 pub use link_service::AccountLinkApi;
 pub use link_status_service::LinkStatusApi;

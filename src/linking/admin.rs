@@ -3,8 +3,9 @@ use std::sync::Arc;
 
 use super::{
     CreateCourt, CreateEcfAccount, CreatePacerAccount, LinkError, ResetEcfPassword, Unlink,
-    Unlinked, clock::Clock,
+    Unlinked,
 };
+use crate::clock::Clock;
 use crate::mfa::TotpKey;
 use crate::password::PasswordHasher;
 use crate::store::{NewCourt, NewEcfAccount, NewPacerAccount, ResetOutcome, Store, UnlinkOutcome};

@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-use super::{LinkError, clock::Clock};
-use crate::audit;
+use super::LinkError;
+use crate::audit::{AuditFacts, sanitize};
+use crate::clock::Clock;
 use crate::domain::{CourtId, OtpCode, PacerUsername, Password};
 use crate::mfa::{self, TotpKey};
 use crate::password::{HashSlot, PasswordHasher};
@@ -83,7 +84,8 @@ impl Credentials {
     /// answer nor its timing says whether the account exists or is locked.
     ///
     /// The attempt stays counted until [`Self::settle`]: a caller with a
-    /// further factor to check settles only once that passes too.
+    /// further factor to check settles only once that passes too. A lock
+    /// the answer hides is recorded in `facts`.
     pub async fn prove(
         &self,
         slot: HashSlot,
@@ -91,6 +93,7 @@ impl Credentials {
         owner: PasswordOwner,
         password: &Password,
         stored: Option<&str>,
+        facts: &AuditFacts,
     ) -> Result<(), LinkError> {
         let now = self.clock.now();
         // The attempt is counted before the hash, so a burst of concurrent
@@ -106,8 +109,8 @@ impl Credentials {
             .verify_in(slot, password, if refused { None } else { stored })
             .await?;
         if refused {
-            audit::note_hidden_reason("ACCOUNT_LOCKED");
-            tracing::warn!(kind = subject.kind, subject = %audit::sanitize(&subject.subject), "sign-in refused: account locked");
+            facts.hidden_reason("ACCOUNT_LOCKED");
+            tracing::warn!(kind = subject.kind, subject = %sanitize(&subject.subject), "sign-in refused: account locked");
             return Err(LinkError::InvalidCredentials);
         }
         if proven {
@@ -120,8 +123,8 @@ impl Credentials {
         }
         if let FailureOutcome::Locked { until } = attempt {
             crate::metrics::metrics().lockouts.inc();
-            audit::note_hidden_reason("ACCOUNT_LOCKED_NOW");
-            tracing::warn!(kind = subject.kind, subject = %audit::sanitize(&subject.subject), %until, "account locked after repeated failures");
+            facts.hidden_reason("ACCOUNT_LOCKED_NOW");
+            tracing::warn!(kind = subject.kind, subject = %sanitize(&subject.subject), %until, "account locked after repeated failures");
         }
         Err(LinkError::InvalidCredentials)
     }
@@ -142,6 +145,7 @@ impl Credentials {
         username: &PacerUsername,
         password: &Password,
         otp_code: Option<&OtpCode>,
+        facts: &AuditFacts,
     ) -> Result<(CourtRecord, PacerSignIn), LinkError> {
         let slot = self.reserve()?;
         let court = self.court(court).await?;
@@ -155,13 +159,19 @@ impl Credentials {
             PasswordOwner::Pacer(username.clone()),
             password,
             stored,
+            facts,
         )
         .await?;
         let found = found.ok_or(LinkError::InvalidCredentials)?;
         // Only now, with the password proven, may the answer mention the
         // second factor; a wrong or missing code leaves the attempt counted.
-        self.second_factor(&found.account.username, found.totp.as_ref(), otp_code)
-            .await?;
+        self.second_factor(
+            &found.account.username,
+            found.totp.as_ref(),
+            otp_code,
+            facts,
+        )
+        .await?;
         self.settle(&subject).await?;
         Ok((court, found))
     }
@@ -171,6 +181,7 @@ impl Credentials {
         username: &PacerUsername,
         enrollment: Option<&TotpEnrollment>,
         code: Option<&OtpCode>,
+        facts: &AuditFacts,
     ) -> Result<(), LinkError> {
         let Some(enrollment) = enrollment else {
             return Ok(());
@@ -182,18 +193,18 @@ impl Credentials {
         })?;
         let secret = key
             .open(username.as_str(), &enrollment.sealed_secret)
-            .map_err(|e| LinkError::Internal(e.to_string()))?;
+            .map_err(|e| LinkError::Internal(Box::new(e)))?;
         let Some(code) = code else {
-            audit::note_hidden_reason("MFA_CODE_MISSING");
+            facts.hidden_reason("MFA_CODE_MISSING");
             return Err(LinkError::MfaRequired);
         };
         let now = self.clock.now().timestamp();
         let Some(step) = mfa::matching_step(&secret, code, now) else {
-            audit::note_hidden_reason("MFA_CODE_WRONG");
+            facts.hidden_reason("MFA_CODE_WRONG");
             return Err(LinkError::MfaRequired);
         };
         if !self.store.claim_totp_step(username, step).await? {
-            audit::note_hidden_reason("MFA_CODE_REUSED");
+            facts.hidden_reason("MFA_CODE_REUSED");
             return Err(LinkError::MfaRequired);
         }
         Ok(())

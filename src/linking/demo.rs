@@ -30,7 +30,7 @@ fn created_or_present<T>(result: Result<T, LinkError>) -> Result<(), LinkError> 
 }
 
 fn parsed<T>(value: Result<T, String>) -> Result<T, LinkError> {
-    value.map_err(|why| LinkError::Internal(format!("demo data does not parse: {why}")))
+    value.map_err(|why| LinkError::Internal(format!("demo data does not parse: {why}").into()))
 }
 
 /// Creates whatever part of the demo data is missing; existing rows are left alone.

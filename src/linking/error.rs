@@ -1,5 +1,6 @@
-//! The errors every RPC can answer with. `grpc::error` maps each to a status
-//! and reason; nothing else builds statuses.
+//! The errors of the linking layer: what the flow, the sign-ins and their
+//! administration can refuse. The gRPC edge wraps them with its own
+//! transport-level cases and maps both to a status in one place.
 use crate::domain::FieldViolation;
 use crate::password::HashError;
 use crate::store::{Conflict, StoreError};
@@ -57,28 +58,13 @@ pub enum LinkError {
         /// What went wrong with it.
         error: Box<LinkError>,
     },
-    /// An event stream's consumer fell too far behind.
-    #[error("event stream lagging")]
-    EventStreamLagging,
-    /// The server is shutting down.
-    #[error("shutting down")]
-    ShuttingDown,
     /// An admin create refused because the thing exists.
     #[error("already exists: {0:?}")]
     AlreadyExists(Conflict),
-    /// A missing or wrong admin token.
-    #[error("admin call not authenticated")]
-    AdminUnauthenticated,
     /// Too many sign-ins are waiting for a password hash; retry later.
     #[error("overloaded")]
     Overloaded {
         /// When a retry is likely to be admitted.
-        retry_after: std::time::Duration,
-    },
-    /// The caller's address sent more attempts than its rate allows.
-    #[error("too many attempts from this source")]
-    SourceThrottled {
-        /// When the next attempt is allowed.
         retry_after: std::time::Duration,
     },
     /// A second factor was to be enrolled but no TOTP key is configured.
@@ -88,11 +74,11 @@ pub enum LinkError {
     #[error("second factor required")]
     MfaRequired,
     /// The database is unreachable; retry later.
-    #[error("unavailable: {0}")]
-    Unavailable(String),
+    #[error("database unavailable")]
+    Unavailable(#[source] StoreError),
     /// A bug or a corrupt row; logged in full, shown as opaque INTERNAL.
-    #[error("internal: {0}")]
-    Internal(String),
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl From<Vec<FieldViolation>> for LinkError {
@@ -108,8 +94,8 @@ impl From<StoreError> for LinkError {
             StoreError::Conflict(Conflict::PacerAccountLinked) => Self::PacerAccountAlreadyLinked,
             StoreError::Conflict(other) => Self::AlreadyExists(other),
             StoreError::UnknownCourt => Self::UnknownCourt,
-            StoreError::Unavailable(why) => Self::Unavailable(why),
-            StoreError::Internal(why) => Self::Internal(why),
+            unavailable @ StoreError::Unavailable(..) => Self::Unavailable(unavailable),
+            other => Self::Internal(Box::new(other)),
         }
     }
 }
@@ -118,7 +104,7 @@ impl From<HashError> for LinkError {
     fn from(error: HashError) -> Self {
         match error {
             HashError::Overloaded { retry_after } => Self::Overloaded { retry_after },
-            other => Self::Internal(other.to_string()),
+            other => Self::Internal(Box::new(other)),
         }
     }
 }

@@ -1,6 +1,5 @@
 //! The linking flow: steps 2 to 5 of the court's instructions.
 mod admin;
-pub mod clock;
 mod commands;
 mod credentials;
 pub mod demo;
@@ -25,9 +24,10 @@ pub use second_factor::{AuditPage, AuditQuery, EnrollTotp, Secret};
 pub use status::{MAX_BATCH, StatusService};
 pub use status_cache::StatusCache;
 
+use crate::audit::AuditFacts;
+use crate::clock::Clock;
 use crate::domain::FlowToken;
 use crate::store::{ConfirmOutcome, LinkRecord, NewFlow, PasswordOwner, SignInSubject, Store};
-use clock::Clock;
 
 /// What ConfirmLink says on success, word for word from the court's page.
 pub const LINKED_MESSAGE: &str = "Your PACER account has been linked to your CM/ECF account";
@@ -74,6 +74,7 @@ impl LinkService {
     pub async fn authenticate_pacer(
         &self,
         cmd: AuthenticatePacer,
+        facts: &AuditFacts,
     ) -> Result<StartedFlow, LinkError> {
         let (court, found) = self
             .credentials
@@ -82,6 +83,7 @@ impl LinkService {
                 &cmd.username,
                 &cmd.password,
                 cmd.otp_code.as_ref(),
+                facts,
             )
             .await?;
         let account = found.account;
@@ -113,15 +115,19 @@ impl LinkService {
     }
 
     /// Step 3: proves the legacy CM/ECF credentials in the flow's court.
-    pub async fn verify_ecf(&self, cmd: VerifyEcf) -> Result<EcfAccountView, LinkError> {
+    pub async fn verify_ecf(
+        &self,
+        cmd: VerifyEcf,
+        facts: &AuditFacts,
+    ) -> Result<EcfAccountView, LinkError> {
         // Before any database work, so a call shed under overload costs none.
         let slot = self.credentials.reserve()?;
         let flow = self
-            .live_flow(&cmd.flow_token)
+            .live_flow(&cmd.flow_token, facts)
             .await?
             .open_for_ecf_verification()?;
         // VerifyEcf is an attempt on the CM/ECF account: that is its subject.
-        crate::audit::note_subject(cmd.ecf_login.as_str());
+        facts.subject(cmd.ecf_login.as_str());
         let court = self.credentials.court(&flow.court_id).await?;
         if !cmd.ecf_login.has_prefix(&court.ecf_login_prefix) {
             return Err(LinkError::EcfLoginPrefixMismatch {
@@ -137,7 +143,7 @@ impl LinkService {
         let subject = SignInSubject::ecf(&flow.court_id, &cmd.ecf_login);
         let owner = PasswordOwner::Ecf(flow.court_id.clone(), cmd.ecf_login.clone());
         self.credentials
-            .prove(slot, &subject, owner, &cmd.ecf_password, stored)
+            .prove(slot, &subject, owner, &cmd.ecf_password, stored, facts)
             .await?;
         self.credentials.settle(&subject).await?;
         let account = account.ok_or(LinkError::InvalidCredentials)?;
@@ -160,8 +166,12 @@ impl LinkService {
     }
 
     /// Step 4: both accounts side by side, and what linking will do.
-    pub async fn preview_link(&self, token: &FlowToken) -> Result<Preview, LinkError> {
-        let flow = self.live_flow(token).await?.verified()?;
+    pub async fn preview_link(
+        &self,
+        token: &FlowToken,
+        facts: &AuditFacts,
+    ) -> Result<Preview, LinkError> {
+        let flow = self.live_flow(token, facts).await?.verified()?;
         let record = &flow.record;
         let missing = || LinkError::Internal("a flow refers to a missing account".into());
         let pacer = self
@@ -189,12 +199,16 @@ impl LinkService {
     }
 
     /// Step 5: makes the link, or returns the link this flow already made.
-    pub async fn confirm_link(&self, token: &FlowToken) -> Result<LinkRecord, LinkError> {
+    pub async fn confirm_link(
+        &self,
+        token: &FlowToken,
+        facts: &AuditFacts,
+    ) -> Result<LinkRecord, LinkError> {
         // A concurrent call may move the flow between our read and our
         // write; the store then reports FlowChanged and we read again. Three
         // rounds cover confirm-vs-confirm and confirm-vs-reverify races.
         for _ in 0..3 {
-            let verified = match self.live_flow(token).await? {
+            let verified = match self.live_flow(token, facts).await? {
                 AnyFlow::Confirmed(done) => {
                     return self
                         .store
@@ -232,7 +246,7 @@ impl LinkService {
         Err(LinkError::FlowNotFoundOrExpired)
     }
 
-    async fn live_flow(&self, token: &FlowToken) -> Result<AnyFlow, LinkError> {
+    async fn live_flow(&self, token: &FlowToken, facts: &AuditFacts) -> Result<AnyFlow, LinkError> {
         let record = self
             .store
             .live_flow(&token.hash(), self.clock.now())
@@ -240,8 +254,9 @@ impl LinkService {
             .ok_or(LinkError::FlowNotFoundOrExpired)?;
         // The audit trail names the flow's court and PACER account, since
         // these steps carry only the token (which is never recorded).
-        crate::audit::note_court(record.court_id.as_str());
-        crate::audit::note_subject(record.pacer_username.as_str());
+        facts
+            .court(record.court_id.as_str())
+            .subject(record.pacer_username.as_str());
         Ok(AnyFlow::from(record))
     }
 }

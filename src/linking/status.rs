@@ -7,6 +7,7 @@ use super::status_cache::StatusCache;
 use super::{
     AuthenticateFiler, FilerIdentity, LinkError, LinkStatusView, StatusQuery, StatusSubject,
 };
+use crate::audit::AuditFacts;
 use crate::domain::CourtId;
 use crate::store::{AccountKey, AccountStatus, Store};
 
@@ -115,6 +116,7 @@ impl StatusService {
     pub async fn authenticate_filer(
         &self,
         cmd: AuthenticateFiler,
+        facts: &AuditFacts,
     ) -> Result<FilerIdentity, LinkError> {
         // Retired CM/ECF logins are not PACER usernames, so they are
         // checked against the dummy hash and refused like any unknown user.
@@ -125,6 +127,7 @@ impl StatusService {
                 &cmd.username,
                 &cmd.password,
                 cmd.otp_code.as_ref(),
+                facts,
             )
             .await?;
         let account = found.account;

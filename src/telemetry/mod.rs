@@ -4,6 +4,7 @@
 //! set (with the standard `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`,
 //! `OTEL_TRACES_SAMPLER_ARG` and `OTEL_RESOURCE_ATTRIBUTES`), and nowhere otherwise.
 mod json;
+mod outcome;
 mod rpc_layer;
 
 use opentelemetry::{global, trace::TracerProvider as _};
@@ -15,7 +16,8 @@ use opentelemetry_sdk::{
 };
 use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
 
-pub use rpc_layer::{RpcTelemetryLayer, code_name, status_code_of};
+pub use outcome::{code_name, error_chain, reason_of, status_code_of, status_of};
+pub use rpc_layer::RpcTelemetryLayer;
 
 /// How log lines look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

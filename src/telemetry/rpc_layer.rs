@@ -16,6 +16,7 @@ use tower::{Layer, Service};
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use super::outcome::{code_name, error_chain, reason_of, status_of};
 use crate::metrics::{MethodLabels, RpcLabels, metrics, seconds};
 
 /// Adds [`RpcTelemetry`] to a service.
@@ -43,34 +44,6 @@ impl Extractor for Headers<'_> {
     }
     fn keys(&self) -> Vec<&str> {
         self.0.keys().map(|k| k.as_str()).collect()
-    }
-}
-
-/// The gRPC status code of a response that carries it in its headers
-/// (errors, trailers-only); otherwise the call succeeded as far as headers go.
-pub fn status_code_of<B>(response: &Response<B>) -> tonic::Code {
-    response
-        .headers()
-        .get("grpc-status")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<i32>().ok())
-        .map_or(tonic::Code::Ok, tonic::Code::from_i32)
-}
-
-/// The `UPPER_SNAKE_CASE` name of a status code, as in the gRPC spec.
-pub fn code_name(code: tonic::Code) -> String {
-    let name = format!("{code:?}");
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    if code == tonic::Code::Ok {
-        "OK".into()
-    } else {
-        out
     }
 }
 
@@ -116,10 +89,15 @@ where
         let future = self.inner.call(request).instrument(span.clone());
         Box::pin(async move {
             let result = future.await;
-            let code = match &result {
-                Ok(response) => status_code_of(response),
-                Err(_) => tonic::Code::Internal,
+            let status = result.as_ref().ok().and_then(status_of);
+            let code = match (&result, &status) {
+                (Err(_), _) => tonic::Code::Internal,
+                (Ok(_), None) => tonic::Code::Ok,
+                (Ok(_), Some(status)) => status.code(),
             };
+            if let Some(status) = &status {
+                span.in_scope(|| record_failure(status));
+            }
             span.record("rpc.grpc.status_code", code as i32);
             if matches!(
                 code,
@@ -146,14 +124,19 @@ where
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_codes_are_named_as_in_the_grpc_spec() {
-        assert_eq!(code_name(tonic::Code::Ok), "OK");
-        assert_eq!(code_name(tonic::Code::InvalidArgument), "INVALID_ARGUMENT");
-        assert_eq!(code_name(tonic::Code::Unauthenticated), "UNAUTHENTICATED");
+/// Logs and counts a failed call by its reason. Unexpected failures are
+/// logged with their whole cause chain, which the client never sees.
+fn record_failure(status: &tonic::Status) {
+    let reason = reason_of(status).unwrap_or_default();
+    let cause = error_chain(status).unwrap_or_default();
+    match status.code() {
+        tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DataLoss => {
+            tracing::error!(%reason, error = %cause, "internal error");
+        }
+        tonic::Code::Unavailable if reason == crate::reason::DATABASE_UNAVAILABLE => {
+            metrics().db_unavailable.inc();
+            tracing::warn!(%reason, error = %cause, "database unavailable");
+        }
+        _ => tracing::debug!(%reason, code = ?status.code(), "call refused"),
     }
 }

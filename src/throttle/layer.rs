@@ -5,7 +5,7 @@ use std::{
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use http::{Request, Response};
@@ -13,21 +13,28 @@ use tower::{Layer, Service};
 
 use super::SourceLimiter;
 use crate::caller::{SourcePolicy, rate_key, source_address};
-use crate::linking::LinkError;
 
 /// Adds [`Throttle`] to a service.
 #[derive(Clone)]
 pub struct ThrottleLayer {
     limiter: Option<Arc<SourceLimiter>>,
     source: SourcePolicy,
+    refusal: fn(Duration) -> tonic::Status,
 }
 
 impl ThrottleLayer {
-    /// Throttles with `limiter` (none: let everything through).
-    pub fn new(limiter: Option<SourceLimiter>, source: SourcePolicy) -> Self {
+    /// Throttles with `limiter` (none: let everything through), answering a
+    /// refused attempt with `refusal(retry_after)`: the API's own error
+    /// mapping builds that status, so this layer knows no reasons.
+    pub fn new(
+        limiter: Option<SourceLimiter>,
+        source: SourcePolicy,
+        refusal: fn(Duration) -> tonic::Status,
+    ) -> Self {
         Self {
             limiter: limiter.map(Arc::new),
             source,
+            refusal,
         }
     }
 }
@@ -76,7 +83,7 @@ where
         };
         if let Err(retry_after) = limiter.try_take(key, Instant::now()) {
             crate::metrics::metrics().source_throttled.inc();
-            let status = tonic::Status::from(LinkError::SourceThrottled { retry_after });
+            let status = (self.layer.refusal)(retry_after);
             return Box::pin(std::future::ready(Ok(status.into_http())));
         }
         let future = self.inner.call(request);

@@ -153,7 +153,7 @@ async fn the_trail_filters_by_time() {
     let app = spawn_app().await;
     let _ = app.authenticate("time-test", "Some-Password-1").await;
     let now = {
-        use pacer_link::linking::clock::Clock;
+        use pacer_link::clock::Clock;
         app.clock.now()
     };
     app.clock.advance(std::time::Duration::from_secs(3600));

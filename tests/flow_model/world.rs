@@ -2,12 +2,13 @@
 //! in-memory SQLite store holding the demo court and a few more accounts.
 use std::{sync::Arc, time::Duration};
 
+use pacer_link::clock::ManualClock;
 use pacer_link::domain::{
     CourtId, DisplayName, EcfLogin, FlowToken, NewPassword, PacerUsername, Password,
 };
 use pacer_link::linking::{
     AdminService, CreateEcfAccount, CreatePacerAccount, Credentials, LinkError, LinkService,
-    ResetEcfPassword, clock::ManualClock, demo,
+    ResetEcfPassword, demo,
 };
 use pacer_link::password::{HashParams, PasswordHasher};
 use pacer_link::store::{self, LockoutPolicy, PoolSettings, Store};

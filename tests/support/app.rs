@@ -3,8 +3,8 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use pacer_link::{
+    clock::ManualClock,
     config::Settings,
-    linking::clock::ManualClock,
     password::HashParams,
     proto::{
         self, account_admin_service_client::AccountAdminServiceClient,

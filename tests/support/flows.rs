@@ -15,7 +15,7 @@ pub async fn prepared_flows(app: &TestApp, count: usize) -> Vec<String> {
     };
     let store: Arc<dyn Store> = store::open(&app.db.url, &settings).await.unwrap();
     let court = CourtId::parse("cod").unwrap();
-    let now = pacer_link::linking::clock::Clock::now(app.clock.as_ref());
+    let now = pacer_link::clock::Clock::now(app.clock.as_ref());
     let mut tokens = Vec::with_capacity(count);
     for i in 0..count {
         let username = PacerUsername::parse(&format!("filer{i}")).unwrap();

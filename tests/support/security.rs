@@ -25,7 +25,7 @@ impl TestApp {
 
     /// The code of `TOTP_SECRET` at the server's time, `steps` steps away.
     pub fn totp_code(&self, steps: i64) -> String {
-        use pacer_link::linking::clock::Clock;
+        use pacer_link::clock::Clock;
         let step = mfa::step_at(self.clock.now().timestamp()) + steps;
         String::from_utf8(mfa::code_at(TOTP_SECRET, step).to_vec()).unwrap()
     }

@@ -18,7 +18,6 @@ const MAX_FILTER_CHARS: usize = 256;
 impl TryFrom<proto::EnrollTotpRequest> for EnrollTotp {
     type Error = LinkError;
     fn try_from(r: proto::EnrollTotpRequest) -> Result<Self, LinkError> {
-        crate::audit::note_subject(&r.username);
         let mut v = Violations::default();
         let username = v.check("username", PacerUsername::parse(&r.username));
         let secret = if r.secret_base32.is_empty() || r.remove {

@@ -3,7 +3,6 @@
 //! reported together.
 use chrono::{DateTime, Utc};
 
-use crate::audit;
 use crate::domain::{
     ClientCode, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, FlowToken, NewPassword,
     OtpCode, PacerUsername, Password, Violations,
@@ -36,8 +35,6 @@ pub fn flow_token(raw: &str) -> Result<FlowToken, LinkError> {
 impl TryFrom<proto::AuthenticatePacerRequest> for AuthenticatePacer {
     type Error = LinkError;
     fn try_from(r: proto::AuthenticatePacerRequest) -> Result<Self, LinkError> {
-        audit::note_court(&r.court_id);
-        audit::note_subject(&r.username);
         let mut v = Violations::default();
         let court_id = v.check("court_id", CourtId::parse(&r.court_id));
         let username = v.check("username", PacerUsername::parse(&r.username));
@@ -59,7 +56,6 @@ impl TryFrom<proto::AuthenticatePacerRequest> for AuthenticatePacer {
 impl TryFrom<proto::VerifyEcfRequest> for VerifyEcf {
     type Error = LinkError;
     fn try_from(r: proto::VerifyEcfRequest) -> Result<Self, LinkError> {
-        audit::note_subject(&r.ecf_login);
         let mut v = Violations::default();
         let flow_token = v.check("flow_token", FlowToken::parse(&r.flow_token));
         let ecf_login = v.check("ecf_login", EcfLogin::parse(&r.ecf_login));
@@ -77,7 +73,6 @@ impl TryFrom<proto::VerifyEcfRequest> for VerifyEcf {
 impl TryFrom<proto::CreateCourtRequest> for CreateCourt {
     type Error = LinkError;
     fn try_from(r: proto::CreateCourtRequest) -> Result<Self, LinkError> {
-        audit::note_court(&r.court_id);
         let mut v = Violations::default();
         let court_id = v.check("court_id", CourtId::parse(&r.court_id));
         let name = v.check("name", CourtName::parse(&r.name));
@@ -98,7 +93,6 @@ impl TryFrom<proto::CreateCourtRequest> for CreateCourt {
 impl TryFrom<proto::CreatePacerAccountRequest> for CreatePacerAccount {
     type Error = LinkError;
     fn try_from(r: proto::CreatePacerAccountRequest) -> Result<Self, LinkError> {
-        audit::note_subject(&r.username);
         let mut v = Violations::default();
         let username = v.check("username", PacerUsername::parse(&r.username));
         let password = v.check("password", NewPassword::parse(&r.password));
@@ -117,8 +111,6 @@ impl TryFrom<proto::CreatePacerAccountRequest> for CreatePacerAccount {
 impl TryFrom<proto::CreateEcfAccountRequest> for CreateEcfAccount {
     type Error = LinkError;
     fn try_from(r: proto::CreateEcfAccountRequest) -> Result<Self, LinkError> {
-        audit::note_court(&r.court_id);
-        audit::note_subject(&r.login);
         let mut v = Violations::default();
         let court_id = v.check("court_id", CourtId::parse(&r.court_id));
         let login = v.check("login", EcfLogin::parse(&r.login));

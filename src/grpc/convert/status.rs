@@ -84,8 +84,6 @@ pub fn watch(r: &proto::WatchLinkEventsRequest) -> Result<(i64, Option<CourtId>)
 impl TryFrom<proto::AuthenticateFilerRequest> for AuthenticateFiler {
     type Error = LinkError;
     fn try_from(r: proto::AuthenticateFilerRequest) -> Result<Self, LinkError> {
-        crate::audit::note_court(&r.court_id);
-        crate::audit::note_subject(&r.username);
         let mut v = Violations::default();
         let court_id = v.check("court_id", CourtId::parse(&r.court_id));
         let username = v.check("username", PacerUsername::parse(&r.username));
@@ -105,8 +103,6 @@ impl TryFrom<proto::AuthenticateFilerRequest> for AuthenticateFiler {
 impl TryFrom<proto::UnlinkRequest> for Unlink {
     type Error = LinkError;
     fn try_from(r: proto::UnlinkRequest) -> Result<Self, LinkError> {
-        crate::audit::note_court(&r.court_id);
-        crate::audit::note_subject(&r.ecf_login);
         let mut v = Violations::default();
         let court_id = v.check("court_id", CourtId::parse(&r.court_id));
         let ecf_login = v.check("ecf_login", EcfLogin::parse(&r.ecf_login));
@@ -124,8 +120,6 @@ impl TryFrom<proto::UnlinkRequest> for Unlink {
 impl TryFrom<proto::ResetEcfPasswordRequest> for ResetEcfPassword {
     type Error = LinkError;
     fn try_from(r: proto::ResetEcfPasswordRequest) -> Result<Self, LinkError> {
-        crate::audit::note_court(&r.court_id);
-        crate::audit::note_subject(&r.ecf_login);
         let mut v = Violations::default();
         let court_id = v.check("court_id", CourtId::parse(&r.court_id));
         let ecf_login = v.check("ecf_login", EcfLogin::parse(&r.ecf_login));

@@ -1,0 +1,55 @@
+//! The `google.rpc.ErrorInfo` reasons the API answers with: the strings
+//! clients switch on, named once so that the error mapping, the telemetry
+//! layer and the audit layer agree without importing one another.
+
+/// The `ErrorInfo.domain` of every error this service returns.
+pub const ERROR_DOMAIN: &str = "pacer-link";
+
+/// Malformed input; `BadRequest` lists the fields.
+pub const INVALID_ARGUMENT: &str = "INVALID_ARGUMENT";
+/// Unknown account, wrong password, retired password or locked account.
+pub const INVALID_CREDENTIALS: &str = "INVALID_CREDENTIALS";
+/// The PACER account has not been upgraded.
+pub const PACER_ACCOUNT_NOT_UPGRADED: &str = "PACER_ACCOUNT_NOT_UPGRADED";
+/// The PACER account already has a link in this court.
+pub const PACER_ACCOUNT_ALREADY_LINKED: &str = "PACER_ACCOUNT_ALREADY_LINKED";
+/// The CM/ECF account already has a link.
+pub const ECF_ACCOUNT_ALREADY_LINKED: &str = "ECF_ACCOUNT_ALREADY_LINKED";
+/// The CM/ECF login lacks the court's prefix.
+pub const ECF_LOGIN_PREFIX_MISMATCH: &str = "ECF_LOGIN_PREFIX_MISMATCH";
+/// No such court.
+pub const UNKNOWN_COURT: &str = "UNKNOWN_COURT";
+/// Unknown, expired or finished flow token.
+pub const FLOW_NOT_FOUND_OR_EXPIRED: &str = "FLOW_NOT_FOUND_OR_EXPIRED";
+/// A flow step was called before the one it depends on.
+pub const FLOW_STEP_OUT_OF_ORDER: &str = "FLOW_STEP_OUT_OF_ORDER";
+/// The court id is taken.
+pub const COURT_ALREADY_EXISTS: &str = "COURT_ALREADY_EXISTS";
+/// The PACER username is taken.
+pub const PACER_ACCOUNT_ALREADY_EXISTS: &str = "PACER_ACCOUNT_ALREADY_EXISTS";
+/// The CM/ECF login is taken in that court.
+pub const ECF_ACCOUNT_ALREADY_EXISTS: &str = "ECF_ACCOUNT_ALREADY_EXISTS";
+/// A missing or wrong admin token.
+pub const ADMIN_UNAUTHENTICATED: &str = "ADMIN_UNAUTHENTICATED";
+/// A sign-in shed because the hashing queue is full.
+pub const OVERLOADED: &str = "OVERLOADED";
+/// Too many attempts from one source address.
+pub const TOO_MANY_ATTEMPTS: &str = "TOO_MANY_ATTEMPTS";
+/// The PACER account needs a valid one-time code.
+pub const MFA_REQUIRED: &str = "MFA_REQUIRED";
+/// Second factors need `PACER_LINK_TOTP_KEY`.
+pub const TOTP_NOT_CONFIGURED: &str = "TOTP_NOT_CONFIGURED";
+/// The database could not be reached in time.
+pub const DATABASE_UNAVAILABLE: &str = "DATABASE_UNAVAILABLE";
+/// A bug or a corrupt row; details are in the server's log only.
+pub const INTERNAL: &str = "INTERNAL";
+/// The account asked about does not exist.
+pub const ACCOUNT_NOT_FOUND: &str = "ACCOUNT_NOT_FOUND";
+/// The CM/ECF account has no link.
+pub const ECF_ACCOUNT_NOT_LINKED: &str = "ECF_ACCOUNT_NOT_LINKED";
+/// The PACER account has no link in this court.
+pub const PACER_ACCOUNT_NOT_LINKED: &str = "PACER_ACCOUNT_NOT_LINKED";
+/// An event stream's consumer fell too far behind.
+pub const EVENT_STREAM_LAGGING: &str = "EVENT_STREAM_LAGGING";
+/// The server is shutting down.
+pub const SERVER_SHUTTING_DOWN: &str = "SERVER_SHUTTING_DOWN";

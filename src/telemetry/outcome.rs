@@ -1,0 +1,106 @@
+//! Reading a call's outcome back from its HTTP response, for the layers that
+//! act on it (metrics, logs, the audit trail, the throttle).
+use std::error::Error;
+
+use http::Response;
+use tonic::{Code, Status};
+use tonic_types::StatusExt;
+
+/// The gRPC status a response carries in its headers (errors answered
+/// trailers-only), or `None` for a response whose status follows the body.
+/// tonic keeps the `Status` itself, with its source error, in the response's
+/// extensions; a response built without it is read from its headers.
+pub fn status_of<B>(response: &Response<B>) -> Option<Status> {
+    if let Some(status) = response.extensions().get::<Status>() {
+        return Some(status.clone());
+    }
+    response.headers().get("grpc-status")?;
+    Status::from_header_map(response.headers())
+}
+
+/// The gRPC status code of a response that carries it in its headers;
+/// otherwise the call succeeded as far as headers go.
+pub fn status_code_of<B>(response: &Response<B>) -> Code {
+    response
+        .headers()
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i32>().ok())
+        .map_or(Code::Ok, Code::from_i32)
+}
+
+/// The `google.rpc.ErrorInfo` reason of a status, if it has one.
+pub fn reason_of(status: &Status) -> Option<String> {
+    status
+        .get_error_details()
+        .error_info()
+        .map(|info| info.reason.clone())
+}
+
+/// A status's source error and its causes, joined as one line.
+pub fn error_chain(status: &Status) -> Option<String> {
+    let mut cause: Option<&(dyn Error + 'static)> = status.source();
+    let mut parts = Vec::new();
+    while let Some(error) = cause {
+        parts.push(error.to_string());
+        cause = error.source();
+    }
+    (!parts.is_empty()).then(|| parts.join(": "))
+}
+
+/// The `UPPER_SNAKE_CASE` name of a status code, as in the gRPC spec.
+pub fn code_name(code: Code) -> String {
+    if code == Code::Ok {
+        return "OK".into();
+    }
+    let name = format!("{code:?}");
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tonic_types::ErrorDetails;
+
+    #[test]
+    fn status_codes_are_named_as_in_the_grpc_spec() {
+        assert_eq!(code_name(Code::Ok), "OK");
+        assert_eq!(code_name(Code::InvalidArgument), "INVALID_ARGUMENT");
+        assert_eq!(code_name(Code::Unauthenticated), "UNAUTHENTICATED");
+    }
+
+    #[test]
+    fn the_reason_is_read_from_headers_when_the_status_is_not_kept() {
+        let details = ErrorDetails::with_error_info("OVERLOADED", "pacer-link", []);
+        let status = Status::with_error_details(Code::ResourceExhausted, "busy", details);
+        let mut response: Response<()> = status.into_http();
+        response.extensions_mut().clear();
+        let read = status_of(&response).expect("a status in the headers");
+        assert_eq!(read.code(), Code::ResourceExhausted);
+        assert_eq!(reason_of(&read).as_deref(), Some("OVERLOADED"));
+        assert!(status_of(&Response::new(())).is_none());
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("storage failure")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn the_error_chain_lists_every_cause() {
+        let outer = Outer(std::io::Error::other("connection reset"));
+        let mut status = Status::internal("internal error");
+        status.set_source(std::sync::Arc::new(outer));
+        assert_eq!(
+            error_chain(&status).as_deref(),
+            Some("storage failure: connection reset")
+        );
+        assert_eq!(error_chain(&Status::internal("x")), None);
+    }
+}
