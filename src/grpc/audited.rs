@@ -22,61 +22,31 @@ pub(super) fn take<T: Attributed>(request: Request<T>) -> (T, AuditFacts) {
     (message, facts)
 }
 
-/// Requests that name a court and an account in it.
-macro_rules! court_and_subject {
-    ($($message:ident { $court:ident, $subject:ident }),* $(,)?) => {$(
+/// Each request's fields that name its court (`court`) and its account
+/// (`subject`). Flow steps carry only the token, which is never recorded:
+/// the domain names the flow's court and account once it has resolved it.
+macro_rules! attributed {
+    ($($message:ident => [$($field:ident: $fact:ident),*]),* $(,)?) => {$(
         impl Attributed for proto::$message {
             fn attribute(&self, facts: &AuditFacts) {
-                facts.court(&self.$court).subject(&self.$subject);
+                let _ = facts;
+                $(facts.$fact(&self.$field);)*
             }
         }
     )*};
 }
 
-court_and_subject! {
-    AuthenticatePacerRequest { court_id, username },
-    AuthenticateFilerRequest { court_id, username },
-    CreateEcfAccountRequest { court_id, login },
-    UnlinkRequest { court_id, ecf_login },
-    ResetEcfPasswordRequest { court_id, ecf_login },
+attributed! {
+    AuthenticatePacerRequest => [court_id: court, username: subject],
+    VerifyEcfRequest => [ecf_login: subject],
+    PreviewLinkRequest => [],
+    ConfirmLinkRequest => [],
+    AuthenticateFilerRequest => [court_id: court, username: subject],
+    CreateCourtRequest => [court_id: court],
+    CreatePacerAccountRequest => [username: subject],
+    CreateEcfAccountRequest => [court_id: court, login: subject],
+    UnlinkRequest => [court_id: court, ecf_login: subject],
+    ResetEcfPasswordRequest => [court_id: court, ecf_login: subject],
+    EnrollTotpRequest => [username: subject],
+    ListAuditEventsRequest => [],
 }
-
-impl Attributed for proto::VerifyEcfRequest {
-    fn attribute(&self, facts: &AuditFacts) {
-        facts.subject(&self.ecf_login);
-    }
-}
-
-impl Attributed for proto::CreateCourtRequest {
-    fn attribute(&self, facts: &AuditFacts) {
-        facts.court(&self.court_id);
-    }
-}
-
-impl Attributed for proto::CreatePacerAccountRequest {
-    fn attribute(&self, facts: &AuditFacts) {
-        facts.subject(&self.username);
-    }
-}
-
-impl Attributed for proto::EnrollTotpRequest {
-    fn attribute(&self, facts: &AuditFacts) {
-        facts.subject(&self.username);
-    }
-}
-
-/// Flow steps carry only the token, which is never recorded: the domain
-/// names the flow's court and account once it has resolved the token.
-macro_rules! unattributed {
-    ($($message:ident),* $(,)?) => {$(
-        impl Attributed for proto::$message {
-            fn attribute(&self, _: &AuditFacts) {}
-        }
-    )*};
-}
-
-unattributed!(
-    PreviewLinkRequest,
-    ConfirmLinkRequest,
-    ListAuditEventsRequest
-);
