@@ -108,8 +108,8 @@ impl From<StoreError> for LinkError {
             StoreError::Conflict(Conflict::PacerAccountLinked) => Self::PacerAccountAlreadyLinked,
             StoreError::Conflict(other) => Self::AlreadyExists(other),
             StoreError::UnknownCourt => Self::UnknownCourt,
-            StoreError::Unavailable(why) => Self::Unavailable(why),
-            StoreError::Internal(why) => Self::Internal(why),
+            StoreError::Unavailable(_) => Self::Unavailable(error.to_string()),
+            other => Self::Internal(other.to_string()),
         }
     }
 }

@@ -88,7 +88,9 @@ pub enum Conflict {
     PacerAccountLinked,
 }
 
-/// Errors of the storage layer.
+/// Errors of the storage layer. Each failure of the database keeps the
+/// driver's error as its source; the message repeats the driver's, because
+/// log lines print an error's message only.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A uniqueness constraint refused the write; nothing was written.
@@ -99,8 +101,17 @@ pub enum StoreError {
     UnknownCourt,
     /// The database could not be reached in time; safe to retry.
     #[error("database unavailable: {0}")]
-    Unavailable(String),
-    /// Anything else: a bug or a corrupt row.
+    Unavailable(#[source] sqlx::Error),
+    /// A statement failed for a reason no caller can act on.
+    #[error("database error: {0}")]
+    Database(#[source] sqlx::Error),
+    /// The database URL does not parse.
+    #[error("invalid database URL: {0}")]
+    InvalidUrl(#[source] sqlx::Error),
+    /// Applying the migrations failed.
+    #[error("migration failed: {0}")]
+    Migration(#[source] sqlx::migrate::MigrateError),
+    /// A stored row breaks an invariant: a bug or a corrupt row.
     #[error("storage failure: {0}")]
     Internal(String),
 }

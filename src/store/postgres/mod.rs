@@ -30,9 +30,7 @@ impl PgStore {
     /// Opens a pool lazily: the service starts even while the database is
     /// still coming up, and each call reports `UNAVAILABLE` until it answers.
     pub fn connect_lazy(url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
-        let options: PgConnectOptions = url
-            .parse()
-            .map_err(|e: sqlx::Error| StoreError::Internal(format!("invalid database URL: {e}")))?;
+        let options: PgConnectOptions = url.parse().map_err(StoreError::InvalidUrl)?;
         // sqlx already pings every connection as it returns to the pool, so
         // a connection broken by a server restart is dropped then; a second
         // ping before each use would add a round trip to every statement.
@@ -77,7 +75,7 @@ impl PgStore {
     async fn migrate_now(&self) -> Result<(), StoreError> {
         MIGRATOR.run(&self.pool).await.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(inner) => store_error(inner),
-            other => StoreError::Internal(other.to_string()),
+            other => StoreError::Migration(other),
         })
     }
 }

@@ -40,7 +40,7 @@ impl SqliteStore {
     /// `sqlite://path` or `sqlite::memory:`.
     pub async fn open(url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Internal(format!("invalid SQLite URL: {e}")))?
+            .map_err(StoreError::InvalidUrl)?
             .create_if_missing(true)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
@@ -98,7 +98,7 @@ impl SqliteStore {
         let _writer = self.write_guard().await;
         MIGRATOR.run(&self.pool).await.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(inner) => store_error(inner),
-            other => StoreError::Internal(other.to_string()),
+            other => StoreError::Migration(other),
         })
     }
 }
