@@ -4,18 +4,15 @@ mod error;
 
 use chrono::{DateTime, Utc};
 use sqlx::{
-    PgPool,
-    postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow},
+    PgPool, Postgres, Row as _, Transaction,
+    postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgQueryResult, PgRow},
 };
 
-use super::{PoolSettings, StoreError, sql_store::sql_store};
+use super::{PoolSettings, StoreError, sql::Dialect};
 use error::store_error;
 
 /// The migrations for this backend, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// The `db.system` of this backend's spans.
-const DB_SYSTEM: &str = "postgresql";
 
 /// The channel on which committed link events are announced to every replica.
 const EVENT_CHANNEL: &str = "pacer_link_events";
@@ -45,13 +42,54 @@ impl PgStore {
             .connect_lazy_with(options.application_name("pacer-link"));
         Ok(Self { pool })
     }
+}
+
+impl Dialect for PgStore {
+    type Db = Postgres;
+    type Time = DateTime<Utc>;
+    type WriteGuard<'a> = ();
+
+    const SYSTEM: &'static str = "postgresql";
 
     fn pool(&self) -> &PgPool {
         &self.pool
     }
 
+    fn time_param(t: DateTime<Utc>) -> DateTime<Utc> {
+        t
+    }
+
+    fn time_column(row: &PgRow, column: &str) -> Result<DateTime<Utc>, StoreError> {
+        row.try_get(column).map_err(store_error)
+    }
+
+    fn time_column_opt(row: &PgRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        row.try_get(column).map_err(store_error)
+    }
+
+    fn rows_affected(done: &PgQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
+    fn store_error(error: sqlx::Error) -> StoreError {
+        store_error(error)
+    }
+
     /// PostgreSQL serialises writers itself, with row locks and constraints.
     async fn write_guard(&self) {}
+
+    async fn announce_event(
+        tx: &mut Transaction<'_, Postgres>,
+        sequence: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(EVENT_CHANNEL)
+            .bind(sequence.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
 
     /// NOTIFY is sent inside the transaction, so it is delivered on commit.
     fn after_event_commit(&self) {}
@@ -79,30 +117,3 @@ impl PgStore {
         })
     }
 }
-
-async fn announce_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    sequence: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(EVENT_CHANNEL)
-        .bind(sequence.to_string())
-        .execute(&mut **tx)
-        .await
-        .map_err(store_error)?;
-    Ok(())
-}
-
-fn time_param(t: DateTime<Utc>) -> DateTime<Utc> {
-    t
-}
-
-fn time_column(row: &PgRow, column: &str) -> Result<DateTime<Utc>, StoreError> {
-    sqlx::Row::try_get(row, column).map_err(store_error)
-}
-
-fn time_column_opt(row: &PgRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-    sqlx::Row::try_get(row, column).map_err(store_error)
-}
-
-sql_store!(PgStore, PgRow);
