@@ -56,3 +56,26 @@ fn conflict_of(columns: &str) -> Option<Conflict> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn a_pool_timeout_is_unavailable_and_keeps_the_driver_error_as_its_source() {
+        let error = store_error(sqlx::Error::PoolTimedOut);
+
+        assert!(matches!(error, StoreError::Unavailable(_)));
+        assert!(error.source().is_some_and(|s| s.is::<sqlx::Error>()));
+    }
+
+    #[test]
+    fn an_unexpected_error_keeps_the_driver_error_as_its_source() {
+        let error = store_error(sqlx::Error::RowNotFound);
+
+        assert!(matches!(error, StoreError::Database(_)));
+        assert!(error.source().is_some_and(|s| s.is::<sqlx::Error>()));
+    }
+}
