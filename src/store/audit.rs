@@ -1,7 +1,8 @@
-//! Records of the audit trail, second-factor state and password upgrades.
+//! The audit trail of calls.
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::domain::{CourtId, EcfLogin, PacerUsername};
+use super::StoreError;
 
 /// One audited call, as appended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,49 +49,16 @@ pub struct AuditFilter {
     pub before_id: Option<i64>,
 }
 
-/// Whose stored password hash a rehash replaces.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PasswordOwner {
-    /// A PACER account.
-    Pacer(PacerUsername),
-    /// A CM/ECF account in a court.
-    Ecf(CourtId, EcfLogin),
-}
+/// The append-only audit trail.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends events to the audit trail, all or none, in one statement.
+    async fn append_audit(&self, events: &[NewAuditEvent]) -> Result<(), StoreError>;
 
-/// A PACER account's enrolled second factor.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TotpEnrollment {
-    /// The secret, encrypted (nonce || ciphertext).
-    pub sealed_secret: Vec<u8>,
-    /// The last time step a code was accepted for.
-    pub last_step: Option<i64>,
-}
-
-/// What a PACER sign-in in one court needs, read in one lookup.
-#[derive(Debug, Clone)]
-pub struct PacerSignIn {
-    /// The account.
-    pub account: super::PacerAccountRecord,
-    /// Its second factor, if enrolled.
-    pub totp: Option<TotpEnrollment>,
-    /// Its link in the court, if linked there.
-    pub link: Option<super::LinkRecord>,
-}
-
-/// The account a status lookup names, from either side.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AccountKey {
-    /// A CM/ECF login in the court.
-    Ecf(EcfLogin),
-    /// A PACER username.
-    Pacer(PacerUsername),
-}
-
-/// What one status lookup found in an existing court.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountStatus {
-    /// Whether the account exists.
-    pub exists: bool,
-    /// Its link in the court, if any.
-    pub link: Option<super::LinkRecord>,
+    /// Up to `limit` audit events matching `filter`, newest first.
+    async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+        limit: i64,
+    ) -> Result<Vec<AuditRecord>, StoreError>;
 }

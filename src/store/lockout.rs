@@ -1,8 +1,102 @@
-//! The lockout arithmetic, kept apart from SQL so both backends share it and
-//! it can be tested on its own.
+//! Failed sign-ins counted per account, and the lockout arithmetic, kept
+//! apart from SQL so both backends share it and it can be tested on its own.
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::{FailureOutcome, LockoutPolicy};
+use super::StoreError;
+use crate::domain::{CourtId, EcfLogin, PacerUsername};
+
+/// Whose failed sign-ins are counted: a PACER username, or a CM/ECF login in a court.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInSubject {
+    /// `pacer` or `ecf`.
+    pub kind: &'static str,
+    /// The username, or `court:login`.
+    pub subject: String,
+}
+
+impl SignInSubject {
+    /// A PACER account's sign-ins (AuthenticatePacer and AuthenticateFiler).
+    pub fn pacer(username: &PacerUsername) -> Self {
+        Self {
+            kind: "pacer",
+            subject: username.as_str().to_owned(),
+        }
+    }
+
+    /// A CM/ECF account's sign-ins (VerifyEcf).
+    pub fn ecf(court: &CourtId, login: &EcfLogin) -> Self {
+        Self {
+            kind: "ecf",
+            subject: format!("{}:{}", court.as_str(), login.as_str()),
+        }
+    }
+}
+
+/// When repeated failures lock an account, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    /// Consecutive failures that lock the account.
+    pub threshold: u32,
+    /// The first lock's length; each further lock doubles it.
+    pub base_lock: std::time::Duration,
+    /// The longest lock.
+    pub max_lock: std::time::Duration,
+    /// Failures (and past locks) are forgotten after this long without one.
+    pub forget_after: std::time::Duration,
+    /// Counted failures allowed per account per hour.
+    pub max_per_hour: u32,
+}
+
+impl LockoutPolicy {
+    /// The length of the account's next lock, after `lockouts` earlier ones.
+    pub fn lock_length(&self, lockouts: u32) -> std::time::Duration {
+        let factor = 1u32.checked_shl(lockouts.min(20)).unwrap_or(u32::MAX);
+        self.base_lock.saturating_mul(factor).min(self.max_lock)
+    }
+}
+
+/// What recording a failed sign-in did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureOutcome {
+    /// Counted; this many consecutive failures now.
+    Counted {
+        /// Consecutive failures, this one included.
+        consecutive: u32,
+    },
+    /// Counted, and the account is now locked until then.
+    Locked {
+        /// When the lock ends.
+        until: DateTime<Utc>,
+    },
+    /// The account was locked already: not counted.
+    AlreadyLocked,
+}
+
+/// Failed sign-ins and the locks they lead to.
+#[async_trait]
+pub trait LockoutStore: Send + Sync {
+    /// Whether the subject is locked out at `now`.
+    async fn is_locked(
+        &self,
+        subject: &SignInSubject,
+        now: DateTime<Utc>,
+        policy: &LockoutPolicy,
+    ) -> Result<bool, StoreError>;
+
+    /// Counts a failed sign-in atomically (concurrent failures on any replica
+    /// are all counted) and locks the subject when the policy says so.
+    async fn record_failure(
+        &self,
+        subject: &SignInSubject,
+        now: DateTime<Utc>,
+        policy: &LockoutPolicy,
+    ) -> Result<FailureOutcome, StoreError>;
+
+    /// After a successful sign-in (whose attempt was counted beforehand):
+    /// gives that attempt back and forgets consecutive failures and locks.
+    async fn clear_failures(&self, subject: &SignInSubject) -> Result<(), StoreError>;
+}
 
 /// A subject's stored failure state.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,29 +1,42 @@
-//! Storage behind one trait, so handlers never see a database and a second
-//! backend slots in without touching them. Every implementation must pass the
+//! Storage behind traits, so handlers never see a database and a second
+//! backend slots in without touching them. Each aggregate has its own trait
+//! and records; [`Store`] is all of them. Every implementation must pass the
 //! conformance suite in `tests/store_conformance.rs`.
+mod accounts;
 mod audit;
+mod error;
+mod events;
+mod flows;
 pub mod lockout;
 pub mod postgres;
-mod records;
-mod sql_store;
+mod second_factor;
+mod sql;
 pub mod sqlite;
 
 use std::{sync::Arc, time::Duration};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-use uuid::Uuid;
 
-use crate::domain::{CourtId, EcfLogin, FlowTokenHash, PacerUsername};
-pub use audit::{
-    AccountKey, AccountStatus, AuditFilter, AuditRecord, NewAuditEvent, PacerSignIn, PasswordOwner,
-    TotpEnrollment,
+pub use accounts::{
+    AccountKey, AccountStatus, AccountStore, CourtRecord, EcfAccountRecord, NewCourt,
+    NewEcfAccount, NewPacerAccount, PacerAccountRecord, PacerSignIn, PasswordOwner,
 };
-pub use records::{
-    CourtRecord, EcfAccountRecord, FailureOutcome, FlowRecord, FlowStage, LinkEventKind,
-    LinkEventRecord, LinkRecord, LockoutPolicy, NewCourt, NewEcfAccount, NewFlow, NewPacerAccount,
-    PacerAccountRecord, ResetOutcome, SignInSubject, UnlinkOutcome,
+pub use audit::{AuditFilter, AuditRecord, AuditStore, NewAuditEvent};
+pub use error::{Conflict, StoreError};
+pub use events::{EventStore, LinkEventKind, LinkEventRecord};
+pub use flows::{
+    ConfirmOutcome, FlowRecord, FlowStage, FlowStore, LinkRecord, NewFlow, ResetOutcome,
+    UnlinkOutcome,
 };
+pub use lockout::{FailureOutcome, LockoutPolicy, LockoutStore, SignInSubject};
+pub use second_factor::{SecondFactorStore, TotpEnrollment};
+
+/// The store traits, for callers of a `dyn Store`'s methods.
+pub mod prelude {
+    pub use super::{
+        AccountStore, AuditStore, EventStore, FlowStore, LockoutStore, SecondFactorStore, Store,
+    };
+}
 
 /// How a store's pool connects and how long a caller may wait for a connection.
 #[derive(Debug, Clone)]
@@ -73,54 +86,12 @@ pub async fn open(url: &str, settings: &PoolSettings) -> Result<Arc<dyn Store>, 
     }
 }
 
-/// Which uniqueness rule a write broke. Each maps to its own error reason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Conflict {
-    /// The court id is taken.
-    Court,
-    /// The PACER username is taken.
-    PacerAccount,
-    /// The CM/ECF login is taken in that court.
-    EcfAccount,
-    /// The CM/ECF account already has a link.
-    EcfAccountLinked,
-    /// The PACER account already has a link in that court.
-    PacerAccountLinked,
-}
-
-/// Errors of the storage layer.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// A uniqueness constraint refused the write; nothing was written.
-    #[error("conflict: {0:?}")]
-    Conflict(Conflict),
-    /// A write referred to a court that does not exist.
-    #[error("unknown court")]
-    UnknownCourt,
-    /// The database could not be reached in time; safe to retry.
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
-    /// Anything else: a bug or a corrupt row.
-    #[error("storage failure: {0}")]
-    Internal(String),
-}
-
-/// What `confirm_link` did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfirmOutcome {
-    /// The link was created in this call.
-    Linked(LinkRecord),
-    /// The CM/ECF password proven at VerifyEcf has since been reset or
-    /// retired; nothing was written.
-    ProofStale,
-    /// The flow was no longer in the verified stage (another call confirmed
-    /// it, or it expired, or it was re-verified meanwhile): re-read it.
-    FlowChanged,
-}
-
-/// The persistent state of courts, accounts, flows and links.
+/// The persistent state of courts, accounts, flows and links: every
+/// aggregate's trait, and the lifecycle of the connection pool.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store:
+    AccountStore + FlowStore + LockoutStore + SecondFactorStore + AuditStore + EventStore + 'static
+{
     /// Applies pending migrations of this backend.
     async fn migrate(&self) -> Result<(), StoreError>;
     /// Closes every connection.
@@ -129,178 +100,4 @@ pub trait Store: Send + Sync + 'static {
     fn pool_state(&self) -> (u32, usize);
     /// Whether the database answers; used by readiness checks.
     async fn ping(&self) -> Result<(), StoreError>;
-
-    /// Adds a court.
-    async fn create_court(&self, court: &NewCourt) -> Result<(), StoreError>;
-    /// Looks a court up.
-    async fn court(&self, id: &CourtId) -> Result<Option<CourtRecord>, StoreError>;
-
-    /// Adds a PACER account.
-    async fn create_pacer_account(&self, account: &NewPacerAccount) -> Result<(), StoreError>;
-    /// Looks a PACER account up.
-    async fn pacer_account(
-        &self,
-        username: &PacerUsername,
-    ) -> Result<Option<PacerAccountRecord>, StoreError>;
-
-    /// Adds a CM/ECF account to an existing court.
-    async fn create_ecf_account(&self, account: &NewEcfAccount) -> Result<(), StoreError>;
-    /// Looks a CM/ECF account up.
-    async fn ecf_account(
-        &self,
-        court: &CourtId,
-        login: &EcfLogin,
-    ) -> Result<Option<EcfAccountRecord>, StoreError>;
-
-    /// A PACER account with its second factor and its link in `court`, in
-    /// one statement: what every PACER sign-in reads.
-    async fn pacer_sign_in(
-        &self,
-        court: &CourtId,
-        username: &PacerUsername,
-    ) -> Result<Option<PacerSignIn>, StoreError>;
-
-    /// The link of a PACER account in one court, if any.
-    async fn link_of_pacer(
-        &self,
-        court: &CourtId,
-        pacer: &PacerUsername,
-    ) -> Result<Option<LinkRecord>, StoreError>;
-    /// The link of a CM/ECF account, if any.
-    async fn link_of_ecf(
-        &self,
-        court: &CourtId,
-        login: &EcfLogin,
-    ) -> Result<Option<LinkRecord>, StoreError>;
-    /// The link a confirmed flow created, if it still stands.
-    async fn link_of_flow(&self, flow_id: Uuid) -> Result<Option<LinkRecord>, StoreError>;
-
-    /// Stores a new flow at the PACER-authenticated stage.
-    async fn create_flow(&self, flow: &NewFlow) -> Result<(), StoreError>;
-    /// The flow stored under a token hash, if it exists and has not expired at `now`.
-    async fn live_flow(
-        &self,
-        token: &FlowTokenHash,
-        now: DateTime<Utc>,
-    ) -> Result<Option<FlowRecord>, StoreError>;
-    /// Records a proven CM/ECF account on a live, unconfirmed flow. Returns
-    /// false when the flow is gone, expired or already confirmed.
-    async fn record_ecf_verified(
-        &self,
-        flow_id: Uuid,
-        login: &EcfLogin,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
-
-    /// In one transaction: removes the CM/ECF account's link, keeps its
-    /// password retired, records the reason and appends an `UNLINKED` event.
-    async fn unlink(
-        &self,
-        court: &CourtId,
-        login: &EcfLogin,
-        reason: &str,
-        now: DateTime<Utc>,
-    ) -> Result<UnlinkOutcome, StoreError>;
-
-    /// Sets a new password hash on an unlinked CM/ECF account.
-    async fn reset_ecf_password(
-        &self,
-        court: &CourtId,
-        login: &EcfLogin,
-        password_hash: &str,
-        now: DateTime<Utc>,
-    ) -> Result<ResetOutcome, StoreError>;
-
-    /// Up to `limit` committed events with a sequence above `after`, in order.
-    async fn events_after(
-        &self,
-        after: i64,
-        limit: i64,
-    ) -> Result<Vec<LinkEventRecord>, StoreError>;
-
-    /// The highest committed event sequence (0 when there is none).
-    async fn last_event_sequence(&self) -> Result<i64, StoreError>;
-
-    /// Wakes `wake` whenever an event may have committed (through any
-    /// replica, for PostgreSQL), until the connection fails. Wake-ups may be
-    /// coalesced or lost; readers also poll, so a lost one only delays.
-    async fn listen_for_events(&self, wake: &tokio::sync::Notify) -> Result<(), StoreError>;
-
-    /// Whether the subject is locked out at `now`.
-    async fn is_locked(
-        &self,
-        subject: &SignInSubject,
-        now: DateTime<Utc>,
-        policy: &LockoutPolicy,
-    ) -> Result<bool, StoreError>;
-
-    /// Counts a failed sign-in atomically (concurrent failures on any replica
-    /// are all counted) and locks the subject when the policy says so.
-    async fn record_failure(
-        &self,
-        subject: &SignInSubject,
-        now: DateTime<Utc>,
-        policy: &LockoutPolicy,
-    ) -> Result<FailureOutcome, StoreError>;
-
-    /// After a successful sign-in (whose attempt was counted beforehand):
-    /// gives that attempt back and forgets consecutive failures and locks.
-    async fn clear_failures(&self, subject: &SignInSubject) -> Result<(), StoreError>;
-
-    /// In one transaction: moves the flow from verified (with this CM/ECF
-    /// login) to confirmed, inserts the link, retires the CM/ECF password and
-    /// appends a `LINKED` event. All of it happens or none of it does.
-    async fn confirm_link(
-        &self,
-        flow: &FlowRecord,
-        ecf_login: &EcfLogin,
-        now: DateTime<Utc>,
-    ) -> Result<ConfirmOutcome, StoreError>;
-
-    /// Replaces a stored password hash with a stronger one of the same
-    /// password, only if `old` is still stored (a reset or retirement
-    /// meanwhile wins). Leaves `password_set_at` alone: the password is the
-    /// same, so proofs made with it stay valid.
-    async fn replace_password_hash(
-        &self,
-        owner: &PasswordOwner,
-        old: &str,
-        new: &str,
-    ) -> Result<bool, StoreError>;
-
-    /// Appends events to the audit trail, all or none, in one statement.
-    async fn append_audit(&self, events: &[NewAuditEvent]) -> Result<(), StoreError>;
-
-    /// Up to `limit` audit events matching `filter`, newest first.
-    async fn audit_events(
-        &self,
-        filter: &AuditFilter,
-        limit: i64,
-    ) -> Result<Vec<AuditRecord>, StoreError>;
-
-    /// Sets (or with `None` removes) a PACER account's sealed TOTP secret and
-    /// forgets its last accepted step. False when the account does not exist.
-    async fn set_totp(
-        &self,
-        username: &PacerUsername,
-        sealed_secret: Option<&[u8]>,
-    ) -> Result<bool, StoreError>;
-
-    /// Marks `step` used if it is later than every step used before, in one
-    /// statement, so two replicas cannot both accept the same code. True when
-    /// this call claimed the step.
-    async fn claim_totp_step(
-        &self,
-        username: &PacerUsername,
-        step: i64,
-    ) -> Result<bool, StoreError>;
-
-    /// In one statement: `None` when the court does not exist, otherwise
-    /// whether the account exists and its link in the court. The hot path of
-    /// `GetLinkStatus`, so one round trip instead of three.
-    async fn account_status(
-        &self,
-        court: &CourtId,
-        account: &AccountKey,
-    ) -> Result<Option<AccountStatus>, StoreError>;
 }

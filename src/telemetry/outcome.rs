@@ -37,12 +37,16 @@ pub fn reason_of(status: &Status) -> Option<String> {
         .map(|info| info.reason.clone())
 }
 
-/// A status's source error and its causes, joined as one line.
+/// A status's source error and its causes, joined as one line. A cause
+/// whose text its parent's message already includes is not repeated.
 pub fn error_chain(status: &Status) -> Option<String> {
     let mut cause: Option<&(dyn Error + 'static)> = status.source();
-    let mut parts = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
     while let Some(error) = cause {
-        parts.push(error.to_string());
+        let text = error.to_string();
+        if !parts.last().is_some_and(|parent| parent.contains(&text)) {
+            parts.push(text);
+        }
         cause = error.source();
     }
     (!parts.is_empty()).then(|| parts.join(": "))
@@ -102,5 +106,21 @@ mod tests {
             Some("storage failure: connection reset")
         );
         assert_eq!(error_chain(&Status::internal("x")), None);
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("database unavailable: {0}")]
+    struct Repeating(#[source] std::io::Error);
+
+    #[test]
+    fn a_cause_its_parent_already_quotes_is_not_repeated() {
+        let mut status = Status::unavailable("retry");
+        status.set_source(std::sync::Arc::new(Repeating(std::io::Error::other(
+            "timed out",
+        ))));
+        assert_eq!(
+            error_chain(&status).as_deref(),
+            Some("database unavailable: timed out")
+        );
     }
 }

@@ -5,39 +5,44 @@ use crate::store::{Conflict, StoreError};
 const UNIQUE_VIOLATION: &str = "23505";
 const FOREIGN_KEY_VIOLATION: &str = "23503";
 
-/// Classifies a PostgreSQL error.
+/// Classifies a PostgreSQL error, keeping it as the source of the others.
 pub(super) fn store_error(error: sqlx::Error) -> StoreError {
-    match &error {
-        sqlx::Error::Database(db) => {
-            let code = db.code().unwrap_or_default();
-            match (code.as_ref(), db.constraint()) {
-                (UNIQUE_VIOLATION, Some(constraint)) => match conflict_of(constraint) {
-                    Some(conflict) => StoreError::Conflict(conflict),
-                    None => StoreError::Internal(error.to_string()),
-                },
-                (FOREIGN_KEY_VIOLATION, Some("ecf_accounts_court_id_fkey")) => {
-                    StoreError::UnknownCourt
-                }
-                // Class 08 is "connection exception"; 57P0x are shutdowns
-                // and crash recovery; 53300 is "too many connections";
-                // 40P01 (deadlock) and 40001 (serialization) are safe to
-                // retry; 25006 is a read-only server after a failover.
-                (code, _)
-                    if code.starts_with("08")
-                        || code.starts_with("57P")
-                        || matches!(code, "53300" | "40P01" | "40001" | "25006") =>
-                {
-                    StoreError::Unavailable(error.to_string())
-                }
-                _ => StoreError::Internal(error.to_string()),
-            }
-        }
+    if let Some(refused) = refused_write(&error) {
+        refused
+    } else if retryable(&error) {
+        StoreError::Unavailable(error)
+    } else {
+        StoreError::Database(error)
+    }
+}
+
+/// A write the schema refused, as the domain names it.
+fn refused_write(error: &sqlx::Error) -> Option<StoreError> {
+    let db = error.as_database_error()?;
+    match (db.code()?.as_ref(), db.constraint()?) {
+        (UNIQUE_VIOLATION, constraint) => conflict_of(constraint).map(StoreError::Conflict),
+        (FOREIGN_KEY_VIOLATION, "ecf_accounts_court_id_fkey") => Some(StoreError::UnknownCourt),
+        _ => None,
+    }
+}
+
+fn retryable(error: &sqlx::Error) -> bool {
+    match error {
+        // Class 08 is "connection exception"; 57P0x are shutdowns and crash
+        // recovery; 53300 is "too many connections"; 40P01 (deadlock) and
+        // 40001 (serialization) are safe to retry; 25006 is a read-only
+        // server after a failover.
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+            code.starts_with("08")
+                || code.starts_with("57P")
+                || matches!(code.as_ref(), "53300" | "40P01" | "40001" | "25006")
+        }),
         sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
         | sqlx::Error::Io(_)
         | sqlx::Error::Tls(_)
-        | sqlx::Error::WorkerCrashed => StoreError::Unavailable(error.to_string()),
-        _ => StoreError::Internal(error.to_string()),
+        | sqlx::Error::WorkerCrashed => true,
+        _ => false,
     }
 }
 
@@ -50,4 +55,27 @@ fn conflict_of(constraint: &str) -> Option<Conflict> {
         "links_court_pacer_key" => Conflict::PacerAccountLinked,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn a_pool_timeout_is_unavailable_and_keeps_the_driver_error_as_its_source() {
+        let error = store_error(sqlx::Error::PoolTimedOut);
+
+        assert!(matches!(error, StoreError::Unavailable(_)));
+        assert!(error.source().is_some_and(|s| s.is::<sqlx::Error>()));
+    }
+
+    #[test]
+    fn an_unexpected_error_keeps_the_driver_error_as_its_source() {
+        let error = store_error(sqlx::Error::RowNotFound);
+
+        assert!(matches!(error, StoreError::Database(_)));
+        assert!(error.source().is_some_and(|s| s.is::<sqlx::Error>()));
+    }
 }

@@ -4,18 +4,15 @@ mod error;
 
 use chrono::{DateTime, Utc};
 use sqlx::{
-    PgPool,
-    postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow},
+    PgPool, Postgres, Row as _, Transaction,
+    postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgQueryResult, PgRow},
 };
 
-use super::{PoolSettings, StoreError, sql_store::sql_store};
+use super::{PoolSettings, StoreError, sql::Dialect};
 use error::store_error;
 
 /// The migrations for this backend, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
-/// The `db.system` of this backend's spans.
-const DB_SYSTEM: &str = "postgresql";
 
 /// The channel on which committed link events are announced to every replica.
 const EVENT_CHANNEL: &str = "pacer_link_events";
@@ -30,9 +27,7 @@ impl PgStore {
     /// Opens a pool lazily: the service starts even while the database is
     /// still coming up, and each call reports `UNAVAILABLE` until it answers.
     pub fn connect_lazy(url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
-        let options: PgConnectOptions = url
-            .parse()
-            .map_err(|e: sqlx::Error| StoreError::Internal(format!("invalid database URL: {e}")))?;
+        let options: PgConnectOptions = url.parse().map_err(StoreError::InvalidUrl)?;
         // sqlx already pings every connection as it returns to the pool, so
         // a connection broken by a server restart is dropped then; a second
         // ping before each use would add a round trip to every statement.
@@ -47,13 +42,54 @@ impl PgStore {
             .connect_lazy_with(options.application_name("pacer-link"));
         Ok(Self { pool })
     }
+}
+
+impl Dialect for PgStore {
+    type Db = Postgres;
+    type Time = DateTime<Utc>;
+    type WriteGuard<'a> = ();
+
+    const SYSTEM: &'static str = "postgresql";
 
     fn pool(&self) -> &PgPool {
         &self.pool
     }
 
+    fn time_param(t: DateTime<Utc>) -> DateTime<Utc> {
+        t
+    }
+
+    fn time_column(row: &PgRow, column: &str) -> Result<DateTime<Utc>, StoreError> {
+        row.try_get(column).map_err(store_error)
+    }
+
+    fn time_column_opt(row: &PgRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        row.try_get(column).map_err(store_error)
+    }
+
+    fn rows_affected(done: &PgQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
+    fn store_error(error: sqlx::Error) -> StoreError {
+        store_error(error)
+    }
+
     /// PostgreSQL serialises writers itself, with row locks and constraints.
     async fn write_guard(&self) {}
+
+    async fn announce_event(
+        tx: &mut Transaction<'_, Postgres>,
+        sequence: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(EVENT_CHANNEL)
+            .bind(sequence.to_string())
+            .execute(&mut **tx)
+            .await
+            .map_err(store_error)?;
+        Ok(())
+    }
 
     /// NOTIFY is sent inside the transaction, so it is delivered on commit.
     fn after_event_commit(&self) {}
@@ -77,34 +113,7 @@ impl PgStore {
     async fn migrate_now(&self) -> Result<(), StoreError> {
         MIGRATOR.run(&self.pool).await.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(inner) => store_error(inner),
-            other => StoreError::Internal(other.to_string()),
+            other => StoreError::Migration(other),
         })
     }
 }
-
-async fn announce_event(
-    tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
-    sequence: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("SELECT pg_notify($1, $2)")
-        .bind(EVENT_CHANNEL)
-        .bind(sequence.to_string())
-        .execute(&mut **tx)
-        .await
-        .map_err(store_error)?;
-    Ok(())
-}
-
-fn time_param(t: DateTime<Utc>) -> DateTime<Utc> {
-    t
-}
-
-fn time_column(row: &PgRow, column: &str) -> Result<DateTime<Utc>, StoreError> {
-    sqlx::Row::try_get(row, column).map_err(store_error)
-}
-
-fn time_column_opt(row: &PgRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-    sqlx::Row::try_get(row, column).map_err(store_error)
-}
-
-sql_store!(PgStore, PgRow);

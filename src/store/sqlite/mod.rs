@@ -7,21 +7,19 @@ use std::{str::FromStr, sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use sqlx::{
-    SqlitePool,
+    Row as _, Sqlite, SqlitePool, Transaction,
     sqlite::{
-        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+        SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteQueryResult, SqliteRow,
+        SqliteSynchronous,
     },
 };
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::{PoolSettings, StoreError, sql_store::sql_store};
+use super::{PoolSettings, StoreError, sql::Dialect};
 use error::store_error;
 
 /// The migrations for this backend, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-
-/// The `db.system` of this backend's spans.
-const DB_SYSTEM: &str = "sqlite";
 
 /// How long a connection waits on a lock held by another process (an
 /// operator's `sqlite3` shell, a backup) before giving up.
@@ -40,7 +38,7 @@ impl SqliteStore {
     /// `sqlite://path` or `sqlite::memory:`.
     pub async fn open(url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Internal(format!("invalid SQLite URL: {e}")))?
+            .map_err(StoreError::InvalidUrl)?
             .create_if_missing(true)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
@@ -73,13 +71,54 @@ impl SqliteStore {
             committed: Arc::new(tokio::sync::Notify::new()),
         })
     }
+}
+
+impl Dialect for SqliteStore {
+    type Db = Sqlite;
+    /// Times are stored as microseconds since the epoch: SQLite has no time
+    /// type, and integers compare correctly where text of varying precision
+    /// would not.
+    type Time = i64;
+    type WriteGuard<'a> = MutexGuard<'a, ()>;
+
+    const SYSTEM: &'static str = "sqlite";
 
     fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 
+    fn time_param(t: DateTime<Utc>) -> i64 {
+        t.timestamp_micros()
+    }
+
+    fn time_column(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>, StoreError> {
+        let micros: i64 = row.try_get(column).map_err(store_error)?;
+        from_micros(micros, column)
+    }
+
+    fn time_column_opt(row: &SqliteRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let micros: Option<i64> = row.try_get(column).map_err(store_error)?;
+        micros.map(|m| from_micros(m, column)).transpose()
+    }
+
+    fn rows_affected(done: &SqliteQueryResult) -> u64 {
+        done.rows_affected()
+    }
+
+    fn store_error(error: sqlx::Error) -> StoreError {
+        store_error(error)
+    }
+
     async fn write_guard(&self) -> MutexGuard<'_, ()> {
         self.writer.lock().await
+    }
+
+    /// Nothing to announce inside the transaction; see `after_event_commit`.
+    async fn announce_event(
+        _tx: &mut Transaction<'_, Sqlite>,
+        _sequence: i64,
+    ) -> Result<(), StoreError> {
+        Ok(())
     }
 
     /// One process owns the file, so the wake-up is in-process.
@@ -98,39 +137,12 @@ impl SqliteStore {
         let _writer = self.write_guard().await;
         MIGRATOR.run(&self.pool).await.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(inner) => store_error(inner),
-            other => StoreError::Internal(other.to_string()),
+            other => StoreError::Migration(other),
         })
     }
 }
 
-/// Nothing to announce inside the transaction; see `after_event_commit`.
-async fn announce_event(
-    _tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    _sequence: i64,
-) -> Result<(), StoreError> {
-    Ok(())
-}
-
-/// Times are stored as microseconds since the epoch: SQLite has no time
-/// type, and integers compare correctly where text of varying precision would not.
-fn time_param(t: DateTime<Utc>) -> i64 {
-    t.timestamp_micros()
-}
-
-fn time_column(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>, StoreError> {
-    let micros: i64 = sqlx::Row::try_get(row, column).map_err(store_error)?;
+fn from_micros(micros: i64, column: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::from_timestamp_micros(micros)
         .ok_or_else(|| StoreError::Internal(format!("stored {column} is out of range")))
 }
-
-fn time_column_opt(row: &SqliteRow, column: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-    let micros: Option<i64> = sqlx::Row::try_get(row, column).map_err(store_error)?;
-    micros
-        .map(|m| {
-            DateTime::from_timestamp_micros(m)
-                .ok_or_else(|| StoreError::Internal(format!("stored {column} is out of range")))
-        })
-        .transpose()
-}
-
-sql_store!(SqliteStore, SqliteRow);

@@ -1,0 +1,168 @@
+//! Link flows, the links they make, and the changes that undo them.
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::StoreError;
+use crate::domain::{ClientCode, CourtId, EcfLogin, FlowTokenHash, PacerUsername};
+
+/// A link in force.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRecord {
+    /// Its court.
+    pub court_id: CourtId,
+    /// The CM/ECF side.
+    pub ecf_login: EcfLogin,
+    /// The PACER side.
+    pub pacer_username: PacerUsername,
+    /// When it was confirmed, to the microsecond.
+    pub linked_at: DateTime<Utc>,
+}
+
+/// A flow to store at the PACER-authenticated stage.
+#[derive(Debug, Clone)]
+pub struct NewFlow {
+    /// Its id.
+    pub id: Uuid,
+    /// SHA-256 of its token.
+    pub token_hash: FlowTokenHash,
+    /// The court it links in.
+    pub court_id: CourtId,
+    /// The PACER account that started it.
+    pub pacer_username: PacerUsername,
+    /// The client code given at sign-in, if any.
+    pub client_code: ClientCode,
+    /// When it was started.
+    pub created_at: DateTime<Utc>,
+    /// When its token stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Where a stored flow stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlowStage {
+    /// PACER credentials proven.
+    PacerAuthenticated,
+    /// CM/ECF credentials proven too, for this login.
+    EcfVerified(EcfLogin),
+    /// The link was made.
+    Confirmed,
+}
+
+/// A stored flow.
+#[derive(Debug, Clone)]
+pub struct FlowRecord {
+    /// Its id.
+    pub id: Uuid,
+    /// The court it links in.
+    pub court_id: CourtId,
+    /// The PACER account that started it.
+    pub pacer_username: PacerUsername,
+    /// Where it stands.
+    pub stage: FlowStage,
+    /// When its token stops working.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// What `confirm_link` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    /// The link was created in this call.
+    Linked(LinkRecord),
+    /// The CM/ECF password proven at VerifyEcf has since been reset or
+    /// retired; nothing was written.
+    ProofStale,
+    /// The flow was no longer in the verified stage (another call confirmed
+    /// it, or it expired, or it was re-verified meanwhile): re-read it.
+    FlowChanged,
+}
+
+/// What `unlink` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UnlinkOutcome {
+    /// The link was removed and announced by the event with this sequence.
+    Unlinked {
+        /// The link as it stood.
+        link: LinkRecord,
+        /// The `UNLINKED` event's sequence.
+        sequence: i64,
+    },
+    /// The CM/ECF account had no link.
+    NotLinked,
+}
+
+/// What `reset_ecf_password` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetOutcome {
+    /// The new password is in place.
+    Reset,
+    /// The account is linked; unlink first.
+    Linked,
+    /// No such account.
+    NotFound,
+}
+
+/// Flows and the links they make.
+#[async_trait]
+pub trait FlowStore: Send + Sync {
+    /// The link of a PACER account in one court, if any.
+    async fn link_of_pacer(
+        &self,
+        court: &CourtId,
+        pacer: &PacerUsername,
+    ) -> Result<Option<LinkRecord>, StoreError>;
+    /// The link of a CM/ECF account, if any.
+    async fn link_of_ecf(
+        &self,
+        court: &CourtId,
+        login: &EcfLogin,
+    ) -> Result<Option<LinkRecord>, StoreError>;
+    /// The link a confirmed flow created, if it still stands.
+    async fn link_of_flow(&self, flow_id: Uuid) -> Result<Option<LinkRecord>, StoreError>;
+
+    /// Stores a new flow at the PACER-authenticated stage.
+    async fn create_flow(&self, flow: &NewFlow) -> Result<(), StoreError>;
+    /// The flow stored under a token hash, if it exists and has not expired at `now`.
+    async fn live_flow(
+        &self,
+        token: &FlowTokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<FlowRecord>, StoreError>;
+    /// Records a proven CM/ECF account on a live, unconfirmed flow. Returns
+    /// false when the flow is gone, expired or already confirmed.
+    async fn record_ecf_verified(
+        &self,
+        flow_id: Uuid,
+        login: &EcfLogin,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+
+    /// In one transaction: moves the flow from verified (with this CM/ECF
+    /// login) to confirmed, inserts the link, retires the CM/ECF password and
+    /// appends a `LINKED` event. All of it happens or none of it does.
+    async fn confirm_link(
+        &self,
+        flow: &FlowRecord,
+        ecf_login: &EcfLogin,
+        now: DateTime<Utc>,
+    ) -> Result<ConfirmOutcome, StoreError>;
+
+    /// In one transaction: removes the CM/ECF account's link, keeps its
+    /// password retired, records the reason and appends an `UNLINKED` event.
+    async fn unlink(
+        &self,
+        court: &CourtId,
+        login: &EcfLogin,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<UnlinkOutcome, StoreError>;
+
+    /// Sets a new password hash on an unlinked CM/ECF account.
+    async fn reset_ecf_password(
+        &self,
+        court: &CourtId,
+        login: &EcfLogin,
+        password_hash: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ResetOutcome, StoreError>;
+}

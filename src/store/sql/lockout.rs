@@ -1,0 +1,237 @@
+//! Failed sign-ins in SQL: an optimistic compare-and-set, falling back to a
+//! row lock when one account is under a burst of guesses.
+use std::marker::PhantomData;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
+use uuid::Uuid;
+
+use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
+use crate::store::lockout::{FailureRow, after_failure, locked};
+use crate::store::{FailureOutcome, LockoutPolicy, LockoutStore, SignInSubject, StoreError};
+
+/// Compare-and-set tries before a failure is counted under a row lock.
+const FAILURE_CAS_ATTEMPTS: usize = 3;
+
+const FAILURE_COLUMNS: &str =
+    "consecutive, last_failure_at, locked_until, lockouts, hour_start, hour_count";
+
+const WRITE_FAILURE: &str = "UPDATE sign_in_failures SET consecutive = $3, \
+     last_failure_at = $4, locked_until = $5, lockouts = $6, hour_start = $7, hour_count = $8, \
+     version = version + 1 WHERE subject_kind = $1 AND subject = $2 AND version = $9";
+
+/// A subject's first failure: its row, counting nothing yet.
+const INSERT_FIRST_FAILURE: &str = "INSERT INTO sign_in_failures (subject_kind, subject, \
+     consecutive, last_failure_at, locked_until, lockouts, hour_start, hour_count) \
+     VALUES ($1, $2, 0, $3, NULL, 0, $3, 0) ON CONFLICT (subject_kind, subject) DO NOTHING";
+
+const CLEAR_FAILURES: &str = "UPDATE sign_in_failures SET consecutive = 0, lockouts = 0, \
+     locked_until = NULL, hour_count = CASE WHEN hour_count > 0 THEN hour_count - 1 ELSE 0 END, \
+     version = version + 1 WHERE subject_kind = $1 AND subject = $2";
+
+fn select_failure_row() -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
+        "SELECT {FAILURE_COLUMNS}, version FROM sign_in_failures \
+         WHERE subject_kind = $1 AND subject = $2"
+    ))
+}
+
+/// Creates or locks the row in one statement and returns it.
+fn lock_failure_row() -> sqlx::AssertSqlSafe<String> {
+    sqlx::AssertSqlSafe(format!(
+        "INSERT INTO sign_in_failures (subject_kind, subject, consecutive, last_failure_at, \
+         locked_until, lockouts, hour_start, hour_count) VALUES ($1, $2, 0, $3, NULL, 0, $3, 0) \
+         ON CONFLICT (subject_kind, subject) \
+         DO UPDATE SET consecutive = sign_in_failures.consecutive \
+         RETURNING {FAILURE_COLUMNS}, version"
+    ))
+}
+
+/// The failure-row statements of dialect `D`.
+struct Failures<D>(PhantomData<D>);
+
+impl<D> Failures<D>
+where
+    D: Dialect,
+    for<'c> &'c mut Conn<D>: Executor<'c, Database = D::Db>,
+    Args<D>: IntoArguments<D::Db>,
+    for<'a> &'a str: Encode<'a, D::Db> + Type<D::Db> + ColumnIndex<Row<D>>,
+    Option<D::Time>: for<'q> Encode<'q, D::Db>,
+    String: Value<D::Db>,
+    i64: Value<D::Db>,
+    bool: Value<D::Db>,
+    Uuid: Value<D::Db>,
+{
+    fn decode(row: &Row<D>) -> Result<(FailureRow, i64), StoreError> {
+        let failures = FailureRow {
+            consecutive: Rows::<D>::column(row, "consecutive")?,
+            last_failure_at: D::time_column(row, "last_failure_at")?,
+            locked_until: D::time_column_opt(row, "locked_until")?,
+            lockouts: Rows::<D>::column(row, "lockouts")?,
+            hour_start: D::time_column(row, "hour_start")?,
+            hour_count: Rows::<D>::column(row, "hour_count")?,
+        };
+        Ok((failures, Rows::<D>::column(row, "version")?))
+    }
+
+    /// A subject's failure state and its version, if it has a row.
+    async fn read<'e, E>(
+        executor: E,
+        subject: &SignInSubject,
+    ) -> Result<Option<(FailureRow, i64)>, StoreError>
+    where
+        E: Executor<'e, Database = D::Db>,
+    {
+        sqlx::query(select_failure_row())
+            .bind(subject.kind)
+            .bind(subject.subject.as_str())
+            .fetch_optional(executor)
+            .await
+            .map_err(D::store_error)?
+            .map(|row| Self::decode(&row))
+            .transpose()
+    }
+
+    /// Stores `next` if the row is still at `version`; false if it moved on.
+    async fn write<'e, E>(
+        executor: E,
+        subject: &SignInSubject,
+        next: &FailureRow,
+        version: i64,
+    ) -> Result<bool, StoreError>
+    where
+        E: Executor<'e, Database = D::Db>,
+    {
+        let done = sqlx::query(WRITE_FAILURE)
+            .bind(subject.kind)
+            .bind(subject.subject.as_str())
+            .bind(next.consecutive)
+            .bind(D::time_param(next.last_failure_at))
+            .bind(next.locked_until.map(D::time_param))
+            .bind(next.lockouts)
+            .bind(D::time_param(next.hour_start))
+            .bind(next.hour_count)
+            .bind(version)
+            .execute(executor)
+            .await
+            .map_err(D::store_error)?;
+        Ok(D::rows_affected(&done) == 1)
+    }
+
+    /// Counts a failure under the row's lock, so concurrent ones queue and
+    /// none is lost.
+    async fn record_locked(
+        store: &D,
+        subject: &SignInSubject,
+        now: DateTime<Utc>,
+        policy: &LockoutPolicy,
+    ) -> Result<FailureOutcome, StoreError> {
+        let mut tx = store.pool().begin().await.map_err(D::store_error)?;
+        let row = sqlx::query(lock_failure_row())
+            .bind(subject.kind)
+            .bind(subject.subject.as_str())
+            .bind(D::time_param(now))
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(D::store_error)?;
+        let (failures, version) = Self::decode(&row)?;
+        let (next, outcome) = after_failure(&failures, now, policy);
+        if outcome != FailureOutcome::AlreadyLocked
+            && !Self::write(&mut *tx, subject, &next, version).await?
+        {
+            return Err(StoreError::Internal("a locked failure row changed".into()));
+        }
+        tx.commit().await.map_err(D::store_error)?;
+        Ok(outcome)
+    }
+}
+
+#[async_trait]
+impl<D> LockoutStore for D
+where
+    D: Dialect,
+    for<'c> &'c mut Conn<D>: Executor<'c, Database = D::Db>,
+    Args<D>: IntoArguments<D::Db>,
+    for<'a> &'a str: Encode<'a, D::Db> + Type<D::Db> + ColumnIndex<Row<D>>,
+    Option<D::Time>: for<'q> Encode<'q, D::Db>,
+    String: Value<D::Db>,
+    i64: Value<D::Db>,
+    bool: Value<D::Db>,
+    Uuid: Value<D::Db>,
+{
+    #[tracing::instrument(
+        name = "db",
+        level = "info",
+        skip_all,
+        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "is_locked")
+    )]
+    async fn is_locked(
+        &self,
+        subject: &SignInSubject,
+        now: DateTime<Utc>,
+        policy: &LockoutPolicy,
+    ) -> Result<bool, StoreError> {
+        Ok(Failures::<D>::read(self.pool(), subject)
+            .await?
+            .is_some_and(|(row, _)| locked(&row, now, policy)))
+    }
+
+    #[tracing::instrument(
+        name = "db",
+        level = "info",
+        skip_all,
+        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "record_failure")
+    )]
+    async fn record_failure(
+        &self,
+        subject: &SignInSubject,
+        now: DateTime<Utc>,
+        policy: &LockoutPolicy,
+    ) -> Result<FailureOutcome, StoreError> {
+        let _writer = self.write_guard().await;
+        // Fast path: read the row, work out the next state, and write it
+        // only if nobody wrote in between (the version): two statements and
+        // one commit, where a locking transaction takes four round trips.
+        for _ in 0..FAILURE_CAS_ATTEMPTS {
+            let Some((row, version)) = Failures::<D>::read(self.pool(), subject).await? else {
+                // A subject's first failure: create its row (or lose to a
+                // concurrent first failure) and count on top.
+                sqlx::query(INSERT_FIRST_FAILURE)
+                    .bind(subject.kind)
+                    .bind(subject.subject.as_str())
+                    .bind(D::time_param(now))
+                    .execute(self.pool())
+                    .await
+                    .map_err(D::store_error)?;
+                continue;
+            };
+            let (next, outcome) = after_failure(&row, now, policy);
+            if outcome == FailureOutcome::AlreadyLocked
+                || Failures::<D>::write(self.pool(), subject, &next, version).await?
+            {
+                return Ok(outcome);
+            }
+        }
+        // Contended (a burst of guesses at one account): the upsert locks
+        // the row, so the others queue here and none is lost.
+        Failures::<D>::record_locked(self, subject, now, policy).await
+    }
+
+    #[tracing::instrument(
+        name = "db",
+        level = "info",
+        skip_all,
+        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "clear_failures")
+    )]
+    async fn clear_failures(&self, subject: &SignInSubject) -> Result<(), StoreError> {
+        let _writer = self.write_guard().await;
+        sqlx::query(CLEAR_FAILURES)
+            .bind(subject.kind)
+            .bind(subject.subject.as_str())
+            .execute(self.pool())
+            .await
+            .map_err(D::store_error)?;
+        Ok(())
+    }
+}
