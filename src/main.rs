@@ -28,10 +28,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 .await
         }
         Command::Migrate(db) => {
-            let url = db
-                .url()
-                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
-            let store = pacer_link::store::open(&url, &db.pool()).await?;
+            let invalid = |e: String| anyhow::anyhow!("invalid configuration: {e}");
+            let url = db.url().map_err(invalid)?;
+            let pool = db.pool().map_err(invalid)?;
+            let store = pacer_link::store::open(&url, &pool).await?;
             store.migrate().await?;
             tracing::info!("migrations applied");
             Ok(())

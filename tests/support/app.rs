@@ -4,8 +4,8 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use pacer_link::{
     clock::ManualClock,
-    config::Settings,
-    password::HashParams,
+    config::{Secrets, ServeArgs, Settings},
+    mfa::TotpKey,
     proto::{
         self, account_admin_service_client::AccountAdminServiceClient,
         account_link_service_client::AccountLinkServiceClient,
@@ -14,6 +14,7 @@ use pacer_link::{
     },
     startup::Application,
     store::PoolSettings,
+    throttle::ThrottleSettings,
 };
 use tokio::sync::oneshot;
 use tonic::{Request, transport::Channel};
@@ -68,48 +69,33 @@ impl TestApp {
 /// The TOTP sealing key of test servers.
 pub const TOTP_KEY: &str = "8f4e2c1a9b7d6e5f0a1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778";
 
-/// The settings a test server starts with: demo data loaded, admin token set.
+/// The settings a test server starts with: the real defaults (an empty
+/// command line), with demo data, the test secrets, a free port and faster
+/// timings.
 pub fn test_settings(database_url: String) -> Settings {
-    Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        database_url,
-        pool: PoolSettings {
-            max_connections: 20,
-            acquire_timeout: Duration::from_secs(5),
-        },
-        migrate: true,
-        demo: true,
-        flow_ttl: Duration::from_secs(600),
-        hash_params: HashParams::OWASP_MINIMUM,
-        hash_concurrency: 2,
+    let mut args = ServeArgs::defaults();
+    args.database.database_url = Some(database_url);
+    let secrets = Secrets {
         admin_token: Some(ADMIN_TOKEN.to_owned()),
-        metrics_listen: None,
-        max_request_bytes: 64 * 1024,
-        // Deep enough that the concurrency tests measure races, not shedding.
-        hash_queue_depth: 256,
-        throttle: pacer_link::throttle::ThrottleSettings::OFF,
-        source_policy: pacer_link::caller::SourcePolicy::Peer,
-        totp_key: Some(pacer_link::mfa::TotpKey::from_hex(TOTP_KEY).unwrap()),
-        tls: None,
-        status_cache_ttl: Duration::from_secs(30),
-        lockout: pacer_link::store::LockoutPolicy {
-            threshold: 10,
-            base_lock: Duration::from_secs(60),
-            max_lock: Duration::from_secs(900),
-            forget_after: Duration::from_secs(12 * 3600),
-            max_per_hour: 100,
-        },
-        shutdown: pacer_link::config::ShutdownSettings {
-            delay: Duration::ZERO,
-            grace: Duration::from_secs(5),
-        },
-        events: pacer_link::events::EventSettings {
-            poll_interval: Duration::from_millis(200),
-            listen: true,
-            stream_buffer: 1024,
-            stall_timeout: Duration::from_secs(10),
-        },
-    }
+        totp_key: Some(TotpKey::from_hex(TOTP_KEY).unwrap()),
+    };
+    let mut settings = args.settings_with(secrets).expect("default settings");
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    settings.demo = true;
+    // Many tests share a loaded machine: a slow connection is not an outage.
+    settings.pool = PoolSettings {
+        max_connections: 20,
+        acquire_timeout: Duration::from_secs(5),
+    };
+    // Fixed, so that tests behave alike on any number of cores.
+    settings.hash_concurrency = 2;
+    // Deep enough that the concurrency tests measure races, not shedding.
+    settings.hash_queue_depth = 256;
+    // Every test client calls from 127.0.0.1.
+    settings.throttle = ThrottleSettings::OFF;
+    settings.shutdown.grace = Duration::from_secs(5);
+    settings.events.poll_interval = Duration::from_millis(200);
+    settings
 }
 
 /// Starts a server with the default test settings over a fresh database
