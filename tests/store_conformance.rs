@@ -19,10 +19,11 @@ use pacer_link::store::{
     StoreError,
 };
 
-/// A migrated, empty store and the database behind it.
+/// A migrated, empty store. Tests see it only through the trait; the
+/// database is held so that a SQLite file outlives the store.
 struct Fixture {
     store: Arc<dyn Store>,
-    db: database::TestDatabase,
+    _db: database::TestDatabase,
 }
 
 async fn fixture(backend: Backend) -> Fixture {
@@ -33,7 +34,7 @@ async fn fixture(backend: Backend) -> Fixture {
     };
     let store = store::open(&db.url, &settings).await.expect("open store");
     store.migrate().await.expect("migrate");
-    Fixture { store, db }
+    Fixture { store, _db: db }
 }
 
 fn court_id() -> CourtId {
@@ -104,6 +105,16 @@ async fn start_flow(store: &dyn Store, who: &str, at: DateTime<Utc>) -> FlowToke
 
 /// Starts a flow for `who` and records `ecf` as verified on it.
 async fn verified_flow(store: &dyn Store, who: &str, ecf: &str, at: DateTime<Utc>) -> FlowRecord {
+    verified_flow_and_token(store, who, ecf, at).await.1
+}
+
+/// As `verified_flow`, with the flow's token.
+async fn verified_flow_and_token(
+    store: &dyn Store,
+    who: &str,
+    ecf: &str,
+    at: DateTime<Utc>,
+) -> (FlowToken, FlowRecord) {
     let token = start_flow(store, who, at).await;
     let flow = store.live_flow(&token.hash(), at).await.unwrap().unwrap();
     assert!(
@@ -112,15 +123,26 @@ async fn verified_flow(store: &dyn Store, who: &str, ecf: &str, at: DateTime<Utc
             .await
             .unwrap()
     );
-    store.live_flow(&token.hash(), at).await.unwrap().unwrap()
+    let flow = store.live_flow(&token.hash(), at).await.unwrap().unwrap();
+    (token, flow)
 }
 
+#[path = "store_conformance/events.rs"]
+mod events;
+#[path = "store_conformance/lifecycle.rs"]
+mod lifecycle;
 #[path = "store_conformance/security.rs"]
 mod security;
+#[path = "store_conformance/unlinks.rs"]
+mod unlinks;
 
 mod suite {
+    pub use super::events::*;
+    pub use super::lifecycle::*;
     pub use super::security::*;
+    pub use super::unlinks::*;
     use super::*;
+    use pacer_link::store::LinkEventKind;
 
     pub async fn accounts_round_trip(f: Fixture) {
         seed(f.store.as_ref()).await;
@@ -148,6 +170,20 @@ mod suite {
         assert!(
             f.store
                 .pacer_account(&pacer("carol"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            f.store
+                .ecf_account(&court_id(), &login("cocarol"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            f.store
+                .court(&CourtId::parse("ksd").unwrap())
                 .await
                 .unwrap()
                 .is_none()
@@ -280,7 +316,7 @@ mod suite {
                 .link_of_ecf(&court_id(), &login("coalice"))
                 .await
                 .unwrap(),
-            Some(link)
+            Some(link.clone())
         );
         let ecf = f
             .store
@@ -289,11 +325,17 @@ mod suite {
             .unwrap()
             .unwrap();
         assert!(ecf.password_hash.is_none());
-        assert_eq!(f.db.scalar("SELECT count(*) FROM link_events").await, 1);
+        let events = f.store.events_after(0, 10).await.unwrap();
+        assert_eq!(events.len(), 1, "{events:?}");
         assert_eq!(
-            f.db.scalar("SELECT max(sequence) FROM link_events").await,
-            1
+            (events[0].sequence, events[0].kind, events[0].occurred_at),
+            (1, LinkEventKind::Linked, at)
         );
+        assert_eq!(
+            (&events[0].ecf_login, &events[0].pacer_username),
+            (&link.ecf_login, &link.pacer_username)
+        );
+        assert_eq!(f.store.last_event_sequence().await.unwrap(), 1);
     }
 
     pub async fn confirming_a_flow_that_moved_reports_flow_changed(f: Fixture) {
@@ -324,15 +366,25 @@ mod suite {
         assert_eq!(other_login, ConfirmOutcome::FlowChanged);
         assert_eq!(expired, ConfirmOutcome::FlowChanged);
         assert_eq!(again, ConfirmOutcome::FlowChanged);
-        assert_eq!(f.db.scalar("SELECT count(*) FROM links").await, 1);
+        assert!(
+            f.store
+                .link_of_ecf(&court_id(), &login("cobob"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(f.store.link_of_flow(flow.id).await.unwrap().is_some());
+        assert_eq!(f.store.last_event_sequence().await.unwrap(), 1);
     }
 
     pub async fn a_losing_confirm_names_the_linked_side_and_writes_nothing(f: Fixture) {
         seed(f.store.as_ref()).await;
         let at = now();
         let alice = verified_flow(f.store.as_ref(), "alice", "coalice", at).await;
-        let bob_same_ecf = verified_flow(f.store.as_ref(), "bob", "coalice", at).await;
-        let alice_other_ecf = verified_flow(f.store.as_ref(), "alice", "cobob", at).await;
+        let (bob_token, bob_same_ecf) =
+            verified_flow_and_token(f.store.as_ref(), "bob", "coalice", at).await;
+        let (alice_token, alice_other_ecf) =
+            verified_flow_and_token(f.store.as_ref(), "alice", "cobob", at).await;
         f.store
             .confirm_link(&alice, &login("coalice"), at)
             .await
@@ -367,13 +419,43 @@ mod suite {
             .unwrap()
             .unwrap();
         assert!(bob_ecf.password_hash.is_some());
-        assert_eq!(f.db.scalar("SELECT count(*) FROM links").await, 1);
-        assert_eq!(f.db.scalar("SELECT count(*) FROM link_events").await, 1);
-        assert_eq!(
-            f.db.scalar("SELECT count(*) FROM link_flows WHERE stage = 'confirmed'")
-                .await,
-            1
+        assert!(
+            f.store
+                .link_of_pacer(&court_id(), &pacer("bob"))
+                .await
+                .unwrap()
+                .is_none()
         );
+        assert!(
+            f.store
+                .link_of_ecf(&court_id(), &login("cobob"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            f.store
+                .link_of_flow(bob_same_ecf.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            f.store
+                .link_of_flow(alice_other_ecf.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert_eq!(f.store.last_event_sequence().await.unwrap(), 1);
+        for (token, ecf) in [(bob_token, "coalice"), (alice_token, "cobob")] {
+            let flow = f.store.live_flow(&token.hash(), at).await.unwrap().unwrap();
+            assert_eq!(
+                flow.stage,
+                FlowStage::EcfVerified(login(ecf)),
+                "a losing flow moved"
+            );
+        }
     }
 
     pub async fn concurrent_confirms_of_one_flow_link_once(f: Fixture) {
@@ -394,7 +476,8 @@ mod suite {
             .filter(|o| matches!(o, Ok(ConfirmOutcome::FlowChanged)))
             .count();
         assert_eq!((linked, changed), (1, 19), "{outcomes:?}");
-        assert_eq!(f.db.scalar("SELECT count(*) FROM link_events").await, 1);
+        assert_eq!(f.store.events_after(0, 10).await.unwrap().len(), 1);
+        assert_eq!(f.store.last_event_sequence().await.unwrap(), 1);
     }
 
     pub async fn racing_flows_for_one_ecf_account_have_one_winner(f: Fixture) {
@@ -546,4 +629,19 @@ conformance!(
     a_rehash_replaces_only_the_hash_it_read,
     account_status_answers_in_one_lookup,
     a_pacer_sign_in_reads_the_account_its_second_factor_and_its_link,
+    unlinking_removes_the_link_keeps_the_password_retired_and_appends_the_next_event,
+    unlinking_an_account_without_a_link_appends_nothing,
+    concurrent_unlinks_of_one_link_remove_it_once,
+    an_unlink_racing_a_confirm_of_the_same_account_leaves_it_unlinked,
+    a_reset_is_refused_while_linked_and_needs_an_existing_account,
+    a_reset_voids_a_proof_made_before_it,
+    after_an_unlink_and_a_reset_a_new_proof_links_again,
+    an_empty_outbox_has_sequence_zero,
+    events_are_numbered_from_one_without_gaps_and_paged_by_after_and_limit,
+    concurrent_confirms_of_different_flows_get_consecutive_sequences_in_commit_order,
+    a_confirm_that_writes_nothing_takes_no_sequence,
+    a_committed_event_wakes_a_listener,
+    migrating_again_keeps_the_data,
+    an_open_store_answers_pings_and_counts_its_idle_connections,
+    a_closed_store_refuses_calls,
 );
