@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use tonic::Code;
 
-use crate::support::{TestApp, assert_reason, demo, expect_err, spawn_app, spawn_app_with};
+use super::support::{TestApp, assert_reason, demo, expect_err, spawn_app, spawn_app_with};
 
 const WRONG: &str = "Wrong-Password-123";
 

@@ -1,7 +1,7 @@
 //! Stored hashes below the configured cost are replaced on the next sign-in.
 use std::time::Duration;
 
-use crate::support::{TestApp, app::spawn_app_on, demo, spawn_app};
+use super::support::{TestApp, app::spawn_app_on, demo, spawn_app};
 
 /// The cost the restarted server hashes at, above the one the data was stored at.
 const STRONGER_M_COST: u32 = 24_576;

@@ -5,6 +5,7 @@ pub mod database;
 pub mod flows;
 pub mod otlp;
 pub mod postgres;
+pub mod process;
 pub mod security;
 pub mod status;
 

@@ -1,10 +1,6 @@
 //! The service rides out a PostgreSQL restart: calls fail fast with
 //! UNAVAILABLE, readiness follows the database, and it recovers by itself.
-#[path = "support/mod.rs"]
-mod support;
-
-/// The backend of this binary's servers.
-const BACKEND: pacer_link::store::Backend = pacer_link::store::Backend::Postgres;
+use crate::support;
 
 use std::{
     sync::{Arc, Mutex},

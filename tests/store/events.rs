@@ -5,7 +5,7 @@ use super::unlinks::link;
 use super::*;
 use pacer_link::store::{LinkEventKind, LinkEventRecord};
 
-const REASON: &str = "court staff request";
+use super::unlinks::REASON;
 
 /// How long a committed event may take to wake a listener.
 const WAKE_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
