@@ -1,6 +1,9 @@
 //! The service through its generated clients, each test on its own server
 //! over a fresh database: the API suite on both backends, then how it rides
 //! out PostgreSQL outages, runs as replicas and serves TLS.
+// The API suite is compiled once per backend, on purpose.
+#![allow(clippy::duplicate_mod)]
+
 mod support;
 
 #[path = "api"]
