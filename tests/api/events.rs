@@ -180,6 +180,7 @@ async fn a_transaction_committing_late_is_neither_skipped_nor_overtaken() {
 
 #[tokio::test]
 async fn a_thousand_concurrent_links_each_reach_a_watcher_exactly_once_in_order() {
+    let _heavy = super::support::heavy_test().await;
     let app = spawn_app().await;
     let tokens = super::support::flows::prepared_flows(&app, 1000).await;
     let mut stream = app.watch(0, "").await;
@@ -212,6 +213,7 @@ async fn a_thousand_concurrent_links_each_reach_a_watcher_exactly_once_in_order(
 
 #[tokio::test]
 async fn a_consumer_that_stops_reading_is_ended_as_lagging_and_can_resume() {
+    let _heavy = super::support::heavy_test().await;
     let app = spawn_app_with(|s| {
         s.events.stream_buffer = 16;
         s.events.stall_timeout = Duration::from_millis(500);

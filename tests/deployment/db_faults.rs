@@ -35,6 +35,7 @@ async fn readiness(app: &support::TestApp, service: &str) -> ServingStatus {
 
 #[tokio::test]
 async fn a_database_restart_gives_fast_unavailable_then_recovers_without_a_restart() {
+    let _heavy = support::heavy_test().await;
     let cluster = PrivateCluster::start();
     let db = Arc::new(TestDatabase::postgres(cluster.fresh_database().await));
     // Without the status cache, which would answer from memory through the

@@ -16,6 +16,7 @@ const LINKS: usize = 40;
 
 #[tokio::test]
 async fn a_link_confirmed_on_one_replica_reaches_a_watcher_on_the_other_within_250_ms() {
+    let _heavy = support::heavy_test().await;
     let a = spawn_app(BACKEND).await;
     // Slow polling, so only the notification can deliver within the bound.
     let b = spawn_app_on(a.db.clone(), |s| {
@@ -102,6 +103,7 @@ async fn until_status(app: &support::TestApp, linked: bool) -> Duration {
 
 #[tokio::test]
 async fn a_cached_status_on_one_replica_follows_a_link_and_an_unlink_on_the_other() {
+    let _heavy = support::heavy_test().await;
     let a = spawn_app(BACKEND).await;
     // Slow polling and a long cache lifetime: only the notification and the
     // event stream's invalidation can make B's answer change in time.
