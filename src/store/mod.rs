@@ -1,7 +1,7 @@
 //! Storage behind traits, so handlers never see a database and a second
 //! backend slots in without touching them. Each aggregate has its own trait
 //! and records; [`Store`] is all of them. Every implementation must pass the
-//! conformance suite in `tests/store_conformance.rs`.
+//! conformance suite in `tests/store.rs` (on both backends).
 mod accounts;
 mod audit;
 mod error;

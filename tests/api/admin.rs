@@ -2,7 +2,7 @@
 use pacer_link::proto;
 use tonic::{Code, Request};
 
-use crate::support::{
+use super::support::{
     admin_request, assert_reason, expect_err, spawn_app, spawn_app_with, violated_fields,
 };
 

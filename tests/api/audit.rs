@@ -3,7 +3,7 @@ use tonic::Code;
 
 use pacer_link::proto;
 
-use crate::support::{assert_reason, demo, expect_err, spawn_app};
+use super::support::{assert_reason, demo, expect_err, spawn_app};
 
 #[tokio::test]
 async fn a_whole_flow_is_audited_step_by_step() {

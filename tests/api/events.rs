@@ -4,7 +4,7 @@ use std::{collections::HashSet, time::Duration};
 use pacer_link::proto::{self, LinkEventType};
 use tokio_stream::StreamExt;
 
-use crate::support::{
+use super::support::{
     TestApp, app::spawn_app_on, assert_reason, demo, expect_err, spawn_app, spawn_app_with,
 };
 
@@ -154,7 +154,7 @@ async fn a_transaction_committing_late_is_neither_skipped_nor_overtaken() {
     let app = spawn_app().await;
     let mut stream = app.watch(0, "").await;
     let token = app.demo_flow().await;
-    let held = crate::support::database::HeldEvent::begin(&app.db).await;
+    let held = super::support::database::HeldEvent::begin(&app.db).await;
     let confirm = {
         let link = app.link.clone();
         tokio::spawn(async move {
@@ -180,8 +180,9 @@ async fn a_transaction_committing_late_is_neither_skipped_nor_overtaken() {
 
 #[tokio::test]
 async fn a_thousand_concurrent_links_each_reach_a_watcher_exactly_once_in_order() {
+    let _heavy = super::support::heavy_test().await;
     let app = spawn_app().await;
-    let tokens = crate::support::flows::prepared_flows(&app, 1000).await;
+    let tokens = super::support::flows::prepared_flows(&app, 1000).await;
     let mut stream = app.watch(0, "").await;
 
     let confirms = tokens.into_iter().map(|token| {
@@ -212,12 +213,13 @@ async fn a_thousand_concurrent_links_each_reach_a_watcher_exactly_once_in_order(
 
 #[tokio::test]
 async fn a_consumer_that_stops_reading_is_ended_as_lagging_and_can_resume() {
+    let _heavy = super::support::heavy_test().await;
     let app = spawn_app_with(|s| {
         s.events.stream_buffer = 16;
         s.events.stall_timeout = Duration::from_millis(500);
     })
     .await;
-    let tokens = crate::support::flows::prepared_flows(&app, 1000).await;
+    let tokens = super::support::flows::prepared_flows(&app, 1000).await;
     // A small HTTP/2 window, so that not reading soon pushes back on the server.
     let channel = tonic::transport::Channel::from_shared(format!("http://{}", app.addr))
         .unwrap()

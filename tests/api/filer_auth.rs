@@ -1,7 +1,7 @@
 //! FilerAuthService: step 6, CM/ECF sign-in with PACER credentials only.
 use tonic::Code;
 
-use crate::support::{assert_reason, demo, expect_err, spawn_app};
+use super::support::{assert_reason, demo, expect_err, spawn_app};
 
 #[tokio::test]
 async fn before_linking_a_pacer_account_has_no_filing_account() {

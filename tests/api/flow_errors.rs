@@ -4,7 +4,7 @@ use std::time::Duration;
 use pacer_link::proto;
 use tonic::Code;
 
-use crate::support::{assert_reason, demo, expect_err, spawn_app, violated_fields};
+use super::support::{assert_reason, demo, expect_err, spawn_app, violated_fields};
 
 /// A well-formed token that names no flow.
 const UNKNOWN_TOKEN: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";

@@ -2,7 +2,7 @@
 use pacer_link::proto;
 use tonic::Code;
 
-use crate::support::{assert_reason, demo, expect_err, spawn_app, violated_fields};
+use super::support::{assert_reason, demo, expect_err, spawn_app, violated_fields};
 
 fn authenticate_request(
     court_id: &str,
@@ -118,7 +118,7 @@ async fn unicode_display_names_are_accepted_but_control_characters_are_not() {
     let status = expect_err(
         app.admin
             .clone()
-            .create_pacer_account(crate::support::admin_request(
+            .create_pacer_account(super::support::admin_request(
                 proto::CreatePacerAccountRequest {
                     username: "newuser".into(),
                     password: "Good-Password-123".into(),

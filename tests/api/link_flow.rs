@@ -1,7 +1,7 @@
 //! The seed's flow, steps 2 to 5, and what linking changes.
 use tonic::Code;
 
-use crate::support::{assert_reason, demo, expect_err, spawn_app};
+use super::support::{assert_reason, demo, expect_err, spawn_app};
 
 #[tokio::test]
 async fn the_seed_flow_links_humbert_humbert_to_coloradotest_attorneytwo() {

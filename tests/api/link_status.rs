@@ -3,7 +3,7 @@ use pacer_link::proto::{self, get_link_status_request::Subject};
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use crate::support::{assert_reason, demo, expect_err, spawn_app, violated_fields};
+use super::support::{assert_reason, demo, expect_err, spawn_app, violated_fields};
 
 fn by_ecf(login: &str) -> proto::GetLinkStatusRequest {
     proto::GetLinkStatusRequest {

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use tonic::Code;
 
-use crate::support::{assert_reason, demo, expect_err, spawn_app, spawn_app_with};
+use super::support::{TestApp, assert_reason, demo, expect_err, spawn_app, spawn_app_with};
 
 const WRONG: &str = "Wrong-Password-123";
 
@@ -109,27 +109,71 @@ async fn filer_sign_in_failures_lock_the_pacer_account_everywhere() {
     assert_reason(&locked, Code::Unauthenticated, "INVALID_CREDENTIALS");
 }
 
+/// Rows of hhumbert's failure counts matching `condition`, read directly.
+async fn hhumbert_failure_rows(app: &TestApp, condition: &'static str) -> i64 {
+    let sql = match condition {
+        "any" => {
+            "SELECT count(*) FROM sign_in_failures WHERE subject_kind = 'pacer' AND subject = 'hhumbert'"
+        }
+        "counted" => {
+            "SELECT count(*) FROM sign_in_failures WHERE subject_kind = 'pacer' AND subject = 'hhumbert' \
+             AND (consecutive > 0 OR hour_count > 0)"
+        }
+        other => panic!("unknown condition {other}"),
+    };
+    app.db.scalar(sql).await
+}
+
 #[tokio::test]
 async fn a_right_password_whose_caller_hung_up_is_not_left_counted() {
     let app = spawn_app().await;
 
-    for _ in 0..5 {
-        let _ = tokio::time::timeout(
-            Duration::from_millis(2),
-            app.authenticate(demo::PACER_USERNAME, demo::PACER_PASSWORD),
-        )
-        .await;
+    // A right password's attempt is counted before its hash (tens of ms)
+    // and given back after it, so a caller giving up after 2 ms has always
+    // left by then. Until one of them is seen counted (the failure row
+    // exists), the test has not tested anything: try again.
+    let mut abandoned = 0;
+    for _ in 0..20 {
+        for _ in 0..5 {
+            let call = tokio::time::timeout(
+                Duration::from_millis(2),
+                app.authenticate(demo::PACER_USERNAME, demo::PACER_PASSWORD),
+            )
+            .await;
+            assert!(call.is_err(), "a sign-in answered within 2 ms: {call:?}");
+            abandoned += 1;
+        }
+        let seen = || async { hhumbert_failure_rows(&app, "any").await == 1 };
+        if eventually(Duration::from_secs(2), seen).await {
+            break;
+        }
     }
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let reached = hhumbert_failure_rows(&app, "any").await;
+    let settled = || async { hhumbert_failure_rows(&app, "counted").await == 0 };
+    let given_back = eventually(Duration::from_secs(10), settled).await;
 
-    let counted = app
-        .db
-        .scalar(
-            "SELECT count(*) FROM sign_in_failures WHERE subject = 'hhumbert' AND consecutive > 0",
-        )
-        .await;
     assert_eq!(
-        counted, 0,
+        reached, 1,
+        "none of {abandoned} abandoned sign-ins reached the server"
+    );
+    assert!(
+        given_back,
         "abandoned right-password sign-ins stayed counted"
     );
+}
+
+/// Polls `condition` for up to `within`; whether it came true.
+async fn eventually<F, Fut>(within: Duration, condition: F) -> bool
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        if condition().await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    condition().await
 }

@@ -1,5 +1,5 @@
 //! gRPC integration tests: the real server over a real database, compiled
-//! once per backend (`tests/api_postgres.rs`, `tests/api_sqlite.rs`).
+//! once per backend (`on_postgres` and `on_sqlite` in `tests/api.rs`).
 mod admin;
 mod audit;
 mod events;
@@ -15,3 +15,19 @@ mod rehash;
 mod restart;
 mod second_factor;
 mod throttling;
+
+/// The shared harness, with servers started on this suite's backend.
+mod support {
+    pub use crate::support::*;
+    use pacer_link::config::Settings;
+
+    /// Starts a server with the default test settings over a fresh database.
+    pub async fn spawn_app() -> TestApp {
+        crate::support::spawn_app(super::super::BACKEND).await
+    }
+
+    /// Starts a server whose settings `adjust` may change.
+    pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+        crate::support::spawn_app_with(super::super::BACKEND, adjust).await
+    }
+}

@@ -8,7 +8,7 @@ use tonic_reflection::pb::v1alpha::{
     server_reflection_request::MessageRequest, server_reflection_response::MessageResponse,
 };
 
-use crate::support::{app::spawn_app_on, spawn_app};
+use super::support::{app::spawn_app_on, spawn_app};
 
 #[tokio::test]
 async fn health_is_serving_overall_and_for_each_service() {
@@ -84,7 +84,7 @@ async fn loading_the_demo_data_twice_changes_nothing() {
 
 #[tokio::test]
 async fn an_in_memory_store_serves_a_whole_flow() {
-    let app = crate::support::spawn_app_with(|s| s.database_url = "sqlite::memory:".into()).await;
+    let app = super::support::spawn_app_with(|s| s.database_url = "sqlite::memory:".into()).await;
 
     let token = app.demo_flow().await;
     let link = app.confirm(&token).await.unwrap().link.unwrap();

@@ -3,7 +3,7 @@ use std::collections::HashSet;
 
 use tonic::Code;
 
-use crate::support::{assert_reason, demo, spawn_app};
+use super::support::{assert_reason, demo, spawn_app};
 
 #[tokio::test]
 async fn two_flows_racing_for_one_ecf_account_have_exactly_one_winner() {

@@ -1,7 +1,7 @@
 //! A restart on the same database keeps links, events and their sequence.
 use tonic::Code;
 
-use crate::support::{app::spawn_app_on, assert_reason, demo, expect_err, spawn_app};
+use super::support::{app::spawn_app_on, assert_reason, demo, expect_err, spawn_app};
 
 #[tokio::test]
 async fn a_restart_keeps_links_events_and_their_sequence() {

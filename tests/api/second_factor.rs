@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use tonic::Code;
 
-use crate::support::{assert_reason, demo, expect_err, spawn_app, spawn_app_with};
+use super::support::{assert_reason, demo, expect_err, spawn_app, spawn_app_with};
 
 const WRONG: &str = "Wrong-Password-123";
 
@@ -164,7 +164,7 @@ async fn the_secret_is_stored_encrypted_and_a_generated_one_is_returned_once() {
     let generated = app
         .admin
         .clone()
-        .enroll_totp(crate::support::admin_request(
+        .enroll_totp(super::support::admin_request(
             pacer_link::proto::EnrollTotpRequest {
                 username: demo::LEGACY_PACER_USERNAME.into(),
                 ..Default::default()
@@ -204,7 +204,7 @@ async fn a_removed_second_factor_is_no_longer_asked_for() {
     app.enroll_totp(demo::PACER_USERNAME).await.unwrap();
     app.admin
         .clone()
-        .enroll_totp(crate::support::admin_request(
+        .enroll_totp(super::support::admin_request(
             pacer_link::proto::EnrollTotpRequest {
                 username: demo::PACER_USERNAME.into(),
                 remove: true,

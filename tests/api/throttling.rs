@@ -6,7 +6,7 @@ use pacer_link::{caller::SourcePolicy, proto, throttle::ThrottleSettings};
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use crate::support::{TestApp, assert_reason, demo, expect_err, spawn_app_with};
+use super::support::{TestApp, assert_reason, demo, expect_err, spawn_app_with};
 
 const WRONG: &str = "Wrong-Password-123";
 

@@ -2,6 +2,7 @@
 //! before it. The property test runs the same steps against `LinkService`.
 use proptest::prelude::*;
 
+mod sessions;
 pub mod world;
 
 /// PACER accounts: hhumbert and dhaze are upgraded, cquilty is not, nobody does not exist.

@@ -13,7 +13,7 @@ use pacer_link::{
         link_status_service_client::LinkStatusServiceClient,
     },
     startup::Application,
-    store::PoolSettings,
+    store::{Backend, PoolSettings},
     throttle::ThrottleSettings,
 };
 use tokio::sync::oneshot;
@@ -99,14 +99,14 @@ pub fn test_settings(database_url: String) -> Settings {
 }
 
 /// Starts a server with the default test settings over a fresh database
-/// of this test binary's backend.
-pub async fn spawn_app() -> TestApp {
-    spawn_app_with(|_| {}).await
+/// on `backend`.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
 }
 
 /// Starts a server whose settings `adjust` may change.
-pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-    let db = Arc::new(TestDatabase::fresh(crate::BACKEND).await);
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let db = Arc::new(TestDatabase::fresh(backend).await);
     spawn_app_on(db, adjust).await
 }
 

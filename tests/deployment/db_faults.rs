@@ -1,10 +1,6 @@
 //! The service rides out a PostgreSQL restart: calls fail fast with
 //! UNAVAILABLE, readiness follows the database, and it recovers by itself.
-#[path = "support/mod.rs"]
-mod support;
-
-/// The backend of this binary's servers.
-const BACKEND: pacer_link::store::Backend = pacer_link::store::Backend::Postgres;
+use crate::support;
 
 use std::{
     sync::{Arc, Mutex},
@@ -39,6 +35,7 @@ async fn readiness(app: &support::TestApp, service: &str) -> ServingStatus {
 
 #[tokio::test]
 async fn a_database_restart_gives_fast_unavailable_then_recovers_without_a_restart() {
+    let _heavy = support::heavy_test().await;
     let cluster = PrivateCluster::start();
     let db = Arc::new(TestDatabase::postgres(cluster.fresh_database().await));
     // Without the status cache, which would answer from memory through the

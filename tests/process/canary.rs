@@ -3,12 +3,6 @@
 //! run, and then every log line (JSON, debug level), every exported span,
 //! every error answer, every audit row and the database file itself are
 //! searched for them. Expected hits: zero.
-#[allow(dead_code)]
-#[path = "support/otlp.rs"]
-mod otlp;
-#[path = "support/process.rs"]
-mod process;
-
 use std::{
     net::TcpListener,
     process::{Command, Stdio},
@@ -25,8 +19,8 @@ use pacer_link::{
 use prost::Message;
 use tonic::{Request, Response, Status};
 
-use otlp::Receiver;
-use process::connect;
+use crate::support::otlp::Receiver;
+use crate::support::process::connect;
 
 const ADMIN_TOKEN: &str = "canary-admin-token-000000000000";
 const TOTP_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";

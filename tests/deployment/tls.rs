@@ -1,9 +1,8 @@
 //! TLS and mTLS on the gRPC port, with certificates made by the openssl
 //! command for each run.
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
-/// The backend of this binary's servers.
+/// The backend of these tests' servers.
 const BACKEND: pacer_link::store::Backend = pacer_link::store::Backend::Sqlite;
 
 use std::{net::SocketAddr, path::Path, process::Command};

@@ -1,10 +1,9 @@
 //! Traces over OTLP to a real receiver on loopback, and the metrics endpoint:
 //! one trace per RPC joined to the caller's `traceparent`, the right spans
 //! and attributes, no secrets, and counters that move.
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
-/// The backend of this binary's server.
+/// The backend of these tests' server.
 const BACKEND: pacer_link::store::Backend = pacer_link::store::Backend::Sqlite;
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -61,7 +60,7 @@ async fn a_linking_flow_is_traced_and_counted_without_secrets() {
         .unwrap()
         .local_addr()
         .unwrap();
-    let app = spawn_app_with(|s| s.metrics_listen = Some(metrics_port)).await;
+    let app = spawn_app_with(BACKEND, |s| s.metrics_listen = Some(metrics_port)).await;
     let mut link = app.link.clone();
     let callers: Vec<_> = (0..5).map(caller).collect();
 

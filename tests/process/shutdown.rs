@@ -17,9 +17,7 @@ use tonic_health::pb::{
 };
 use tonic_types::StatusExt;
 
-#[path = "support/process.rs"]
-mod process;
-use process::connect;
+use crate::support::process::connect;
 
 async fn health_of(channel: &Channel, service: &str) -> ServingStatus {
     HealthClient::new(channel.clone())

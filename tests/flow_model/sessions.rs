@@ -1,13 +1,11 @@
 //! Random sessions against the real `LinkService` over an in-memory SQLite
-//! store, checked step by step against `flow_model`: no link is made without
+//! store, checked step by step against the model in `flow_model`: no link is made without
 //! a PACER proof and a still-valid CM/ECF proof on the same flow, a link
 //! shows up exactly once, and no step fails as INTERNAL.
-mod flow_model;
-
 use std::time::Duration;
 
-use flow_model::world::{World, court, ecf_password, pacer_password, parse, world};
-use flow_model::{ECF, Expected, FLOW_TTL, Model, Op, PACER};
+use super::world::{World, court, ecf_password, pacer_password, parse, world};
+use super::{ECF, Expected, FLOW_TTL, Model, Op, PACER};
 use pacer_link::audit::AuditFacts;
 use pacer_link::domain::{EcfLogin, PacerUsername, Password, UnlinkReason};
 use pacer_link::linking::{AuthenticatePacer, LinkError, Unlink, VerifyEcf};
@@ -108,7 +106,7 @@ async fn step(world: &mut World, model: &mut Model, op: &Op) -> Result<(), TestC
             if let (Ok(preview), Ok((pacer, ecf))) = (got, want) {
                 prop_assert_eq!(preview.pacer_account.username.as_str(), PACER[pacer]);
                 prop_assert_eq!(preview.ecf_account.login.as_str(), ECF[ecf]);
-                prop_assert_eq!(preview.names_match, flow_model::names_match(pacer, ecf));
+                prop_assert_eq!(preview.names_match, super::names_match(pacer, ecf));
             }
         }
         Op::ConfirmLink { flow } => {
@@ -230,7 +228,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    fn random_sessions_never_link_without_both_proofs(ops in prop::collection::vec(flow_model::op(), 1..60)) {
+    fn random_sessions_never_link_without_both_proofs(ops in prop::collection::vec(super::op(), 1..60)) {
         run(ops)?;
     }
 }

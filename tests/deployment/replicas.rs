@@ -1,9 +1,8 @@
 //! Two replicas on one PostgreSQL database: a link confirmed through one
 //! reaches a watcher on the other, promptly, with LISTEN/NOTIFY.
-#[path = "support/mod.rs"]
-mod support;
+use crate::support;
 
-/// The backend of this binary's servers: replicas need PostgreSQL.
+/// The backend of these tests' servers: replicas need PostgreSQL.
 const BACKEND: pacer_link::store::Backend = pacer_link::store::Backend::Postgres;
 
 use std::time::{Duration, Instant};
@@ -17,7 +16,8 @@ const LINKS: usize = 40;
 
 #[tokio::test]
 async fn a_link_confirmed_on_one_replica_reaches_a_watcher_on_the_other_within_250_ms() {
-    let a = spawn_app().await;
+    let _heavy = support::heavy_test().await;
+    let a = spawn_app(BACKEND).await;
     // Slow polling, so only the notification can deliver within the bound.
     let b = spawn_app_on(a.db.clone(), |s| {
         s.events.poll_interval = Duration::from_secs(30)
@@ -55,7 +55,7 @@ async fn a_link_confirmed_on_one_replica_reaches_a_watcher_on_the_other_within_2
 
 #[tokio::test]
 async fn replicas_starting_together_apply_each_migration_once() {
-    let first = spawn_app().await;
+    let first = spawn_app(BACKEND).await;
     let db = support::database::TestDatabase::postgres(support::postgres::fresh_database().await);
     let db = std::sync::Arc::new(db);
 
@@ -103,7 +103,8 @@ async fn until_status(app: &support::TestApp, linked: bool) -> Duration {
 
 #[tokio::test]
 async fn a_cached_status_on_one_replica_follows_a_link_and_an_unlink_on_the_other() {
-    let a = spawn_app().await;
+    let _heavy = support::heavy_test().await;
+    let a = spawn_app(BACKEND).await;
     // Slow polling and a long cache lifetime: only the notification and the
     // event stream's invalidation can make B's answer change in time.
     let b = spawn_app_on(a.db.clone(), |s| {

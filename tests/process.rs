@@ -1,0 +1,12 @@
+//! Tests that own process-wide state, kept apart from the API tests: the
+//! real `pacer-link serve` process (planted secrets, SIGTERM), and the
+//! global tracing subscriber and OTLP pipeline, which once installed would
+//! trace and log every other server in this test process.
+mod support;
+
+#[path = "process/canary.rs"]
+mod canary;
+#[path = "process/shutdown.rs"]
+mod shutdown;
+#[path = "process/telemetry.rs"]
+mod telemetry;

@@ -1,0 +1,215 @@
+//! One conformance suite for every `Store` implementation: each test below
+//! runs against PostgreSQL and against SQLite.
+#[allow(dead_code)]
+#[path = "support/database.rs"]
+mod database;
+#[allow(dead_code)]
+#[path = "support/postgres.rs"]
+mod postgres;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use pacer_link::domain::{
+    ClientCode, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, FlowToken, PacerUsername,
+};
+use pacer_link::store::{
+    self, Backend, ConfirmOutcome, Conflict, FailureOutcome, FlowRecord, FlowStage, LockoutPolicy,
+    NewCourt, NewEcfAccount, NewFlow, NewPacerAccount, PoolSettings, SignInSubject, Store,
+    StoreError,
+};
+
+/// A migrated, empty store. Tests see it only through the trait; the
+/// database is held so that a SQLite file outlives the store.
+struct Fixture {
+    store: Arc<dyn Store>,
+    _db: database::TestDatabase,
+}
+
+async fn fixture(backend: Backend) -> Fixture {
+    let db = database::TestDatabase::fresh(backend).await;
+    let settings = PoolSettings {
+        max_connections: 8,
+        acquire_timeout: std::time::Duration::from_secs(5),
+    };
+    let store = store::open(&db.url, &settings).await.expect("open store");
+    store.migrate().await.expect("migrate");
+    Fixture { store, _db: db }
+}
+
+fn court_id() -> CourtId {
+    CourtId::parse("cod").unwrap()
+}
+
+fn pacer(name: &str) -> PacerUsername {
+    PacerUsername::parse(name).unwrap()
+}
+
+fn login(name: &str) -> EcfLogin {
+    EcfLogin::parse(name).unwrap()
+}
+
+/// A court `cod`, PACER accounts `alice` and `bob`, CM/ECF accounts `coalice` and `cobob`.
+async fn seed(store: &dyn Store) {
+    store
+        .create_court(&NewCourt {
+            id: court_id(),
+            name: CourtName::parse("District of Colorado").unwrap(),
+            ecf_login_prefix: EcfLoginPrefix::parse("co").unwrap(),
+        })
+        .await
+        .unwrap();
+    for name in ["alice", "bob"] {
+        store
+            .create_pacer_account(&NewPacerAccount {
+                username: pacer(name),
+                password_hash: format!("hash-of-{name}"),
+                display_name: DisplayName::parse(name).unwrap(),
+                upgraded: true,
+            })
+            .await
+            .unwrap();
+        store
+            .create_ecf_account(&NewEcfAccount {
+                court_id: court_id(),
+                login: login(&format!("co{name}")),
+                password_hash: format!("ecf-hash-of-{name}"),
+                display_name: DisplayName::parse(name).unwrap(),
+            })
+            .await
+            .unwrap();
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    pacer_link::clock::Clock::now(&pacer_link::clock::SystemClock)
+}
+
+/// Starts a flow for `who` and returns its token.
+async fn start_flow(store: &dyn Store, who: &str, at: DateTime<Utc>) -> FlowToken {
+    let token = FlowToken::generate();
+    store
+        .create_flow(&NewFlow {
+            id: uuid::Uuid::new_v4(),
+            token_hash: token.hash(),
+            court_id: court_id(),
+            pacer_username: pacer(who),
+            client_code: ClientCode::default(),
+            created_at: at,
+            expires_at: at + Duration::minutes(10),
+        })
+        .await
+        .unwrap();
+    token
+}
+
+/// Starts a flow for `who` and records `ecf` as verified on it.
+async fn verified_flow(store: &dyn Store, who: &str, ecf: &str, at: DateTime<Utc>) -> FlowRecord {
+    verified_flow_and_token(store, who, ecf, at).await.1
+}
+
+/// As `verified_flow`, with the flow's token.
+async fn verified_flow_and_token(
+    store: &dyn Store,
+    who: &str,
+    ecf: &str,
+    at: DateTime<Utc>,
+) -> (FlowToken, FlowRecord) {
+    let token = start_flow(store, who, at).await;
+    let flow = store.live_flow(&token.hash(), at).await.unwrap().unwrap();
+    assert!(
+        store
+            .record_ecf_verified(flow.id, &login(ecf), at)
+            .await
+            .unwrap()
+    );
+    let flow = store.live_flow(&token.hash(), at).await.unwrap().unwrap();
+    (token, flow)
+}
+
+#[path = "store/accounts.rs"]
+mod accounts;
+#[path = "store/events.rs"]
+mod events;
+#[path = "store/lifecycle.rs"]
+mod lifecycle;
+#[path = "store/links.rs"]
+mod links;
+#[path = "store/lockout.rs"]
+mod lockout;
+#[path = "store/resets.rs"]
+mod resets;
+#[path = "store/security.rs"]
+mod security;
+#[path = "store/unlinks.rs"]
+mod unlinks;
+
+mod suite {
+    pub use super::accounts::*;
+    pub use super::events::*;
+    pub use super::lifecycle::*;
+    pub use super::links::*;
+    pub use super::lockout::*;
+    pub use super::resets::*;
+    pub use super::security::*;
+    pub use super::unlinks::*;
+}
+
+/// Expands every suite test once per backend.
+macro_rules! conformance {
+    ($($test:ident),* $(,)?) => {
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::suite::$test(super::fixture(super::Backend::Postgres).await).await;
+                }
+            )*
+        }
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    super::suite::$test(super::fixture(super::Backend::Sqlite).await).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    accounts_round_trip,
+    duplicates_are_named_conflicts,
+    an_ecf_account_needs_its_court,
+    expired_flows_are_not_live,
+    ecf_verification_is_recorded_only_on_open_flows,
+    confirm_links_retires_the_password_and_appends_one_event,
+    confirming_a_flow_that_moved_reports_flow_changed,
+    a_losing_confirm_names_the_linked_side_and_writes_nothing,
+    concurrent_confirms_of_one_flow_link_once,
+    racing_flows_for_one_ecf_account_have_one_winner,
+    parallel_failures_are_all_counted,
+    the_threshold_locks_and_a_success_clears,
+    audit_events_page_newest_first_under_filters,
+    a_batch_of_audit_events_is_appended_whole_and_in_order,
+    a_totp_step_is_claimed_once_even_in_parallel,
+    re_enrolling_forgets_the_last_step_and_removing_clears,
+    a_rehash_replaces_only_the_hash_it_read,
+    account_status_answers_in_one_lookup,
+    a_pacer_sign_in_reads_the_account_its_second_factor_and_its_link,
+    unlinking_removes_the_link_keeps_the_password_retired_and_appends_the_next_event,
+    unlinking_an_account_without_a_link_appends_nothing,
+    concurrent_unlinks_of_one_link_remove_it_once,
+    an_unlink_racing_a_confirm_of_the_same_account_leaves_it_unlinked,
+    a_reset_is_refused_while_linked_and_needs_an_existing_account,
+    a_reset_voids_a_proof_made_before_it,
+    after_an_unlink_and_a_reset_a_new_proof_links_again,
+    an_empty_outbox_has_sequence_zero,
+    events_are_numbered_from_one_without_gaps_and_paged_by_after_and_limit,
+    concurrent_confirms_of_different_flows_get_consecutive_sequences_in_commit_order,
+    a_confirm_that_writes_nothing_takes_no_sequence,
+    a_committed_event_wakes_a_listener,
+    migrating_again_keeps_the_data,
+    an_open_store_answers_pings_and_counts_its_idle_connections,
+    a_closed_store_refuses_calls,
+);

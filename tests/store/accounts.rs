@@ -1,0 +1,99 @@
+//! Conformance of courts and accounts: round trips and named conflicts.
+use super::*;
+
+pub async fn accounts_round_trip(f: Fixture) {
+    seed(f.store.as_ref()).await;
+
+    let court = f.store.court(&court_id()).await.unwrap().unwrap();
+    let alice = f
+        .store
+        .pacer_account(&pacer("alice"))
+        .await
+        .unwrap()
+        .unwrap();
+    let ecf = f
+        .store
+        .ecf_account(&court_id(), &login("coalice"))
+        .await
+        .unwrap()
+        .unwrap();
+
+    assert_eq!(court.ecf_login_prefix.as_str(), "co");
+    assert_eq!(
+        (alice.password_hash.as_str(), alice.upgraded),
+        ("hash-of-alice", true)
+    );
+    assert_eq!(ecf.password_hash.as_deref(), Some("ecf-hash-of-alice"));
+    assert!(
+        f.store
+            .pacer_account(&pacer("carol"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        f.store
+            .ecf_account(&court_id(), &login("cocarol"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        f.store
+            .court(&CourtId::parse("ksd").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn duplicates_are_named_conflicts(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let court = f.store.court(&court_id()).await.unwrap().unwrap();
+    let alice = f
+        .store
+        .pacer_account(&pacer("alice"))
+        .await
+        .unwrap()
+        .unwrap();
+    let ecf = NewEcfAccount {
+        court_id: court_id(),
+        login: login("coalice"),
+        password_hash: "x".into(),
+        display_name: DisplayName::parse("x").unwrap(),
+    };
+
+    let court = f.store.create_court(&court).await.unwrap_err();
+    let pacer = f.store.create_pacer_account(&alice).await.unwrap_err();
+    let ecf = f.store.create_ecf_account(&ecf).await.unwrap_err();
+
+    assert!(
+        matches!(court, StoreError::Conflict(Conflict::Court)),
+        "{court:?}"
+    );
+    assert!(
+        matches!(pacer, StoreError::Conflict(Conflict::PacerAccount)),
+        "{pacer:?}"
+    );
+    assert!(
+        matches!(ecf, StoreError::Conflict(Conflict::EcfAccount)),
+        "{ecf:?}"
+    );
+}
+
+pub async fn an_ecf_account_needs_its_court(f: Fixture) {
+    let result = f
+        .store
+        .create_ecf_account(&NewEcfAccount {
+            court_id: CourtId::parse("zzz").unwrap(),
+            login: login("zzfiler"),
+            password_hash: "x".into(),
+            display_name: DisplayName::parse("x").unwrap(),
+        })
+        .await;
+
+    assert!(
+        matches!(result, Err(StoreError::UnknownCourt)),
+        "{result:?}"
+    );
+}
