@@ -1,5 +1,5 @@
 //! gRPC integration tests: the real server over a real database, compiled
-//! once per backend (`on_postgres` and `on_sqlite` in `tests/api.rs`).
+//! once per backend (`tests/api_postgres.rs` and `tests/api_sqlite.rs`).
 mod admin;
 mod audit;
 mod events;
@@ -23,11 +23,11 @@ mod support {
 
     /// Starts a server with the default test settings over a fresh database.
     pub async fn spawn_app() -> TestApp {
-        crate::support::spawn_app(super::super::BACKEND).await
+        crate::support::spawn_app(crate::BACKEND).await
     }
 
     /// Starts a server whose settings `adjust` may change.
     pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
-        crate::support::spawn_app_with(super::super::BACKEND, adjust).await
+        crate::support::spawn_app_with(crate::BACKEND, adjust).await
     }
 }

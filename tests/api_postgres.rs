@@ -1,0 +1,16 @@
+//! The service through its generated clients over PostgreSQL, each test on
+//! its own server over a fresh database: the API suite, then how it rides
+//! out PostgreSQL outages, runs as replicas and serves TLS.
+mod support;
+
+/// The backend the API suite runs on in this binary.
+const BACKEND: pacer_link::store::Backend = pacer_link::store::Backend::Postgres;
+
+mod api;
+
+#[path = "deployment/db_faults.rs"]
+mod db_faults;
+#[path = "deployment/replicas.rs"]
+mod replicas;
+#[path = "deployment/tls.rs"]
+mod tls;
