@@ -1,5 +1,7 @@
 //! argon2id hashing on a fixed pool of hashing threads.
 //!
+//! Hand-written, not `spawn_blocking` or a pool crate: none sheds at once when full or reuses argon2 memory.
+//!
 //! A hash costs ~19 MiB and tens of milliseconds of CPU: on the async workers
 //! it would stall every other call, and unbounded it would exhaust memory
 //! under a burst. So hashes run on `concurrency` dedicated threads fed by a

@@ -1,5 +1,6 @@
 use std::fmt;
 
+use base64ct::{Base64UrlUnpadded, Encoding};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -8,8 +9,9 @@ const ENCODED_LEN: usize = 43;
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /// The bearer secret naming one link flow: 256 bits from the OS CSPRNG,
-/// base64url without padding. Only its SHA-256 is ever stored, so a database
-/// leak does not hand out live flows. `Debug` is redacted.
+/// base64url without padding (encoded by `base64ct`, in constant time). Only
+/// its SHA-256 is ever stored, so a database leak does not hand out live
+/// flows. `Debug` is redacted.
 #[derive(Clone, PartialEq, Eq)]
 pub struct FlowToken(String);
 
@@ -23,7 +25,7 @@ impl FlowToken {
         let mut bytes = [0u8; TOKEN_BYTES];
         // ThreadRng is a CSPRNG (ChaCha12) reseeded from the operating system.
         rand::rng().fill_bytes(&mut bytes);
-        Self(encode(&bytes))
+        Self(Base64UrlUnpadded::encode_string(&bytes))
     }
 
     /// Parses a token presented by a caller. Only the shape is checked; an
@@ -55,23 +57,6 @@ impl fmt::Debug for FlowToken {
     }
 }
 
-fn encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(ENCODED_LEN);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        let chars = chunk.len() + 1;
-        for i in 0..chars {
-            out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +82,38 @@ mod tests {
     fn debug_never_shows_the_token() {
         let token = FlowToken::generate();
         assert!(!format!("{token:?}").contains(token.expose()));
+    }
+
+    #[test]
+    fn tokens_are_rfc_4648_base64url_without_padding() {
+        let first: Vec<u8> = (0..32).collect();
+        let last: Vec<u8> = (224..=255).collect();
+        assert_eq!(
+            Base64UrlUnpadded::encode_string(&first),
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8"
+        );
+        assert_eq!(
+            Base64UrlUnpadded::encode_string(&last),
+            "4OHi4-Tl5ufo6err7O3u7_Dx8vP09fb3-Pn6-_z9_v8"
+        );
+    }
+
+    #[test]
+    fn any_43_url_safe_symbols_parse_as_before() {
+        // The last symbol's two spare bits are not zero: never generated, but
+        // the shape is all that parsing has ever checked.
+        let token = format!("{}B", "-_".repeat(21));
+        assert_eq!(FlowToken::parse(&token).unwrap().expose(), token);
+    }
+
+    #[test]
+    fn the_stored_hash_is_the_sha_256_of_the_token_text() {
+        let token = FlowToken::parse("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8").unwrap();
+        let expected = [
+            0xea, 0x86, 0x6a, 0x75, 0x7e, 0x4c, 0x38, 0xba, 0xbf, 0xa8, 0x12, 0x7c, 0xbe, 0x9a,
+            0x40, 0x9d, 0x3e, 0x1f, 0x93, 0xa0, 0x0f, 0xf1, 0x48, 0x8f, 0xf7, 0x35, 0xfc, 0xf9,
+            0x17, 0xaf, 0xff, 0xd0,
+        ];
+        assert_eq!(token.hash(), FlowTokenHash(expected));
     }
 }

@@ -67,7 +67,8 @@ impl Telemetry {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
         let logs = match config.log_format {
             LogFormat::Json => tracing_subscriber::fmt::layer()
-                .event_format(json::JsonLines)
+                .json()
+                .event_format(json::JsonLines::new())
                 .boxed(),
             LogFormat::Text => {
                 // Colours only on a terminal, so that files get plain text.
