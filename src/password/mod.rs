@@ -12,13 +12,15 @@
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use argon2::{
-    Algorithm, Argon2, Block, Params, Version,
-    password_hash::phc::{Output, ParamsString, PasswordHash, Salt},
-};
-use subtle::ConstantTimeEq;
+use argon2::{Algorithm, Argon2, Block, Params, Version, password_hash::phc::PasswordHash};
 
 use crate::domain::Password;
+
+mod argon;
+mod threads;
+
+use argon::{hash_with, verify_with};
+use threads::{hashing_thread, return_large_frees_to_the_os};
 
 /// argon2id cost parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,10 +80,6 @@ pub enum HashError {
     /// argon2 refused the input or a stored hash is corrupt.
     #[error("password hashing failed: {0}")]
     Argon2(String),
-}
-
-fn argon2_error(e: impl std::fmt::Display) -> HashError {
-    HashError::Argon2(e.to_string())
 }
 
 /// Work for a hashing thread: it gets the thread's reusable argon2 memory.
@@ -282,134 +280,6 @@ impl PasswordHasher {
             .await
             .map_err(|_| HashError::Task("a hashing thread dropped its job".into()))?
     }
-}
-
-/// One hashing thread: takes jobs until every sender is gone, and frees its
-/// buffer when idle.
-fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
-    yield_to_request_work();
-    let mut memory = Vec::new();
-    loop {
-        // One thread waits on the queue at a time; the others wait for the lock.
-        let job = queue
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .recv_timeout(IDLE_RELEASE);
-        match job {
-            Ok(job) => job(&mut memory),
-            Err(mpsc::RecvTimeoutError::Timeout) => memory = Vec::new(),
-            Err(mpsc::RecvTimeoutError::Disconnected) => return,
-        }
-    }
-}
-
-/// Marks the calling hashing thread as batch work of lower priority.
-///
-/// A hash is tens of milliseconds of pure CPU; a request's other steps (a
-/// database round trip, routing, an answer) need the CPU for microseconds at
-/// a time. At equal priority, every such step that wakes while both cores
-/// hash waits for a scheduler slice, which leaves the hashing threads idle
-/// between a sign-in's steps and stalls unrelated calls (GetLinkStatus).
-/// At nice 10 under `SCHED_BATCH` the short steps run first and the hashing
-/// threads take every cycle left over, so the pool stays busy and the async
-/// runtime is never held up by hashing. Only this process's threads compete
-/// here: a container's CPU share is unchanged. Failure (a sandbox refusing
-/// the call) leaves normal priority.
-fn yield_to_request_work() {
-    #[cfg(target_os = "linux")]
-    {
-        /// The hashing threads' nice value (0 is normal, 19 the lowest).
-        const HASHING_NICE: libc::c_int = 10;
-        let param = libc::sched_param { sched_priority: 0 };
-        // SAFETY: both calls only change the calling thread's scheduling
-        // attributes (pid/tid 0 = this thread on Linux); errors are ignored
-        // on purpose, as above.
-        unsafe {
-            libc::sched_setscheduler(0, libc::SCHED_BATCH, &param);
-            libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICE);
-        }
-    }
-}
-
-/// glibc raises its mmap threshold to the size of the last large block
-/// freed, after which 19 MiB argon2 buffers come from the heap and stay in
-/// the process when freed. A fixed threshold keeps them mmap-backed, so a
-/// freed buffer goes straight back to the operating system.
-fn return_large_frees_to_the_os() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        static ONCE: std::sync::Once = std::sync::Once::new();
-        // SAFETY: mallopt only changes allocator tuning; it is called once,
-        // and a zero return (refusal) leaves the default behaviour.
-        ONCE.call_once(|| unsafe {
-            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
-        });
-    }
-}
-
-/// Makes sure `memory` holds at least `blocks` argon2 blocks.
-fn ensure_blocks(memory: &mut Vec<Block>, blocks: usize) -> &mut [Block] {
-    if memory.len() < blocks {
-        memory.resize(blocks, Block::new());
-    }
-    &mut memory[..blocks]
-}
-
-fn hash_with(
-    params: &HashParams,
-    password: &[u8],
-    memory: &mut Vec<Block>,
-) -> Result<String, HashError> {
-    let argon2 = params.argon2();
-    let mut salt = [0u8; 16];
-    rand::RngCore::fill_bytes(&mut rand::rng(), &mut salt);
-    let mut out = [0u8; 32];
-    let blocks = argon2.params().block_count();
-    argon2
-        .hash_password_into_with_memory(password, &salt, &mut out, ensure_blocks(memory, blocks))
-        .map_err(argon2_error)?;
-    let phc = PasswordHash {
-        algorithm: Algorithm::Argon2id.ident(),
-        version: Some(Version::V0x13.into()),
-        params: ParamsString::try_from(argon2.params()).map_err(argon2_error)?,
-        salt: Some(Salt::new(&salt).map_err(argon2_error)?),
-        hash: Some(Output::new(&out).map_err(argon2_error)?),
-    };
-    Ok(phc.to_string())
-}
-
-fn verify_with(password: &[u8], phc: &str, memory: &mut Vec<Block>) -> Result<bool, HashError> {
-    let hash = PasswordHash::new(phc).map_err(argon2_error)?;
-    if hash.algorithm != Algorithm::Argon2id.ident() {
-        return Err(HashError::Argon2(format!(
-            "unsupported algorithm {}",
-            hash.algorithm
-        )));
-    }
-    let params = Params::try_from(&hash).map_err(argon2_error)?;
-    let version = hash
-        .version
-        .map(Version::try_from)
-        .transpose()
-        .map_err(argon2_error)?
-        .unwrap_or_default();
-    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
-        return Err(HashError::Argon2(
-            "stored hash lacks a salt or an output".into(),
-        ));
-    };
-    let expected = expected.as_bytes();
-    let mut out = vec![0u8; expected.len()];
-    let blocks = params.block_count();
-    Argon2::new(Algorithm::Argon2id, version, params)
-        .hash_password_into_with_memory(
-            password,
-            salt.as_ref(),
-            &mut out,
-            ensure_blocks(memory, blocks),
-        )
-        .map_err(argon2_error)?;
-    Ok(bool::from(out.as_slice().ct_eq(expected)))
 }
 
 #[cfg(test)]
