@@ -231,7 +231,9 @@ impl Application {
         };
         tokio::select! {
             served = serve => served?,
-            () = deadline => tracing::warn!("drain deadline passed; dropping the calls still in flight"),
+            () = deadline => {
+                tracing::warn!("drain deadline passed; dropping the calls still in flight");
+            }
         }
         audit.flush().await;
         self.store.close().await;
@@ -268,7 +270,8 @@ async fn migrate_with_backoff(store: &dyn Store) -> Result<(), StoreError> {
     loop {
         match store.migrate().await {
             Err(StoreError::Unavailable(why)) if waited < Duration::from_secs(60) => {
-                tracing::warn!(error = %why, retry_in_ms = delay.as_millis() as u64, "database not ready");
+                let retry_in_ms = delay.as_millis() as u64;
+                tracing::warn!(error = %why, retry_in_ms, "database not ready");
                 tokio::time::sleep(delay).await;
                 waited += delay;
                 delay = (delay * 2).min(Duration::from_secs(5));

@@ -39,7 +39,9 @@ impl TlsArgs {
         };
         match (&self.tls_cert_file, &self.tls_key_file) {
             (None, None) if self.tls_client_ca_file.is_some() => Err(
-                "PACER_LINK_TLS_CLIENT_CA_FILE needs PACER_LINK_TLS_CERT_FILE and PACER_LINK_TLS_KEY_FILE".into(),
+                "PACER_LINK_TLS_CLIENT_CA_FILE needs PACER_LINK_TLS_CERT_FILE and \
+                 PACER_LINK_TLS_KEY_FILE"
+                    .into(),
             ),
             (None, None) => Ok(None),
             (Some(cert), Some(key)) => Ok(Some(TlsSettings {
@@ -51,7 +53,9 @@ impl TlsArgs {
                     .map(|ca| read("PACER_LINK_TLS_CLIENT_CA_FILE", ca))
                     .transpose()?,
             })),
-            _ => Err("set both PACER_LINK_TLS_CERT_FILE and PACER_LINK_TLS_KEY_FILE, or neither".into()),
+            _ => Err(
+                "set both PACER_LINK_TLS_CERT_FILE and PACER_LINK_TLS_KEY_FILE, or neither".into(),
+            ),
         }
     }
 }

@@ -31,7 +31,10 @@ pub(crate) fn identifier(
 /// which could forge log lines, break a terminal or disguise a name.
 pub fn breaks_text(c: char) -> bool {
     c.is_control()
-        || matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}')
+        || matches!(
+            c,
+            '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}'
+        )
 }
 
 /// Human-readable text: trimmed, bounded, no control, separator, bidi or

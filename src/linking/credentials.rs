@@ -110,7 +110,8 @@ impl Credentials {
             .await?;
         if refused {
             facts.hidden_reason("ACCOUNT_LOCKED");
-            tracing::warn!(kind = subject.kind, subject = %sanitize(&subject.subject), "sign-in refused: account locked");
+            let (kind, shown) = (subject.kind, sanitize(&subject.subject));
+            tracing::warn!(kind, subject = %shown, "sign-in refused: account locked");
             return Err(LinkError::InvalidCredentials);
         }
         if proven {
@@ -124,7 +125,8 @@ impl Credentials {
         if let FailureOutcome::Locked { until } = attempt {
             crate::metrics::metrics().lockouts.inc();
             facts.hidden_reason("ACCOUNT_LOCKED_NOW");
-            tracing::warn!(kind = subject.kind, subject = %sanitize(&subject.subject), %until, "account locked after repeated failures");
+            let (kind, shown) = (subject.kind, sanitize(&subject.subject));
+            tracing::warn!(kind, subject = %shown, %until, "account locked after many failures");
         }
         Err(LinkError::InvalidCredentials)
     }

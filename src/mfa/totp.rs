@@ -1,6 +1,7 @@
 //! RFC 6238 time-based one-time passwords.
 //!
-//! Hand-written over `hmac`: TOTP crates answer yes or no; a sign-in needs the step matched, to refuse reuse.
+//! Hand-written over `hmac`: TOTP crates answer yes or no; a sign-in needs
+//! the step matched, to refuse reuse.
 use hmac::{Hmac, Mac};
 use subtle::ConstantTimeEq;
 

@@ -1,6 +1,7 @@
 //! argon2id hashing on a fixed pool of hashing threads.
 //!
-//! Hand-written, not `spawn_blocking` or a pool crate: none sheds at once when full or reuses argon2 memory.
+//! Hand-written, not `spawn_blocking` or a pool crate: none sheds at once
+//! when full or reuses argon2 memory.
 //!
 //! A hash costs ~19 MiB and tens of milliseconds of CPU: on the async workers
 //! it would stall every other call, and unbounded it would exhaust memory
@@ -46,7 +47,8 @@ impl HashParams {
         let min = Self::OWASP_MINIMUM;
         if m_cost < min.m_cost || t_cost < min.t_cost || p_cost < min.p_cost {
             return Err(format!(
-                "argon2id parameters m={m_cost} t={t_cost} p={p_cost} are below the minimum m={} t={} p={}",
+                "argon2id parameters m={m_cost} t={t_cost} p={p_cost} are below the minimum \
+                 m={} t={} p={}",
                 min.m_cost, min.t_cost, min.p_cost
             ));
         }

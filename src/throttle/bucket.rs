@@ -1,6 +1,7 @@
 //! Token buckets per source address.
 //!
-//! Hand-written, not `governor`: its keyed limiter has no bound on sources; this table has one and fails open.
+//! Hand-written, not `governor`: its keyed limiter has no bound on sources;
+//! this table has one and fails open.
 use std::{
     collections::HashMap,
     net::IpAddr,

@@ -62,7 +62,8 @@ pub fn enrolled(username: &str, secret: Option<Secret>) -> proto::EnrollTotpResp
     let encoded = mfa::base32_encode(&secret.0);
     proto::EnrollTotpResponse {
         otpauth_uri: format!(
-            "otpauth://totp/PACER:{username}?secret={encoded}&issuer=PACER&algorithm=SHA1&digits=6&period=30"
+            "otpauth://totp/PACER:{username}?secret={encoded}&issuer=PACER&algorithm=SHA1\
+             &digits=6&period=30"
         ),
         secret_base32: encoded,
     }
