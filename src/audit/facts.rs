@@ -13,6 +13,9 @@ pub(super) struct Facts {
     pub court_id: Option<String>,
     pub subject: Option<String>,
     pub hidden_reason: Option<&'static str>,
+    pub caller_identity: Option<String>,
+    pub end_user_address: Option<String>,
+    pub operator: Option<String>,
 }
 
 /// A shared handle on one call's audit facts. Cloning shares it; a handle
@@ -52,6 +55,24 @@ impl AuditFacts {
     /// answers as a wrong password does); the trail keeps the truth.
     pub fn hidden_reason(&self, reason: &'static str) -> &Self {
         self.update(|f| f.hidden_reason = Some(reason));
+        self
+    }
+
+    /// Records who called: a SPIFFE ID, or `anonymous`.
+    pub fn caller_identity(&self, identity: &str) -> &Self {
+        self.update(|f| f.caller_identity = Some(sanitize(identity)));
+        self
+    }
+
+    /// Records the filer's own address, as a front-end reported it.
+    pub fn end_user_address(&self, address: &str) -> &Self {
+        self.update(|f| f.end_user_address = Some(sanitize(address)));
+        self
+    }
+
+    /// Records the operator an admin call was authenticated as.
+    pub fn operator(&self, name: &str) -> &Self {
+        self.update(|f| f.operator = Some(sanitize(name)));
         self
     }
 
