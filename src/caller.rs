@@ -3,6 +3,32 @@ use std::net::{IpAddr, Ipv6Addr};
 
 use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 
+/// Who is calling, as the identity layer established it from the verified
+/// client certificate (or a trusted sidecar's header); it places this in
+/// every request's extensions for the layers and handlers after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerIdentity {
+    /// A SPIFFE ID (`spiffe://<trust-domain>/...`), or [`ANONYMOUS`].
+    pub id: String,
+    /// Whether the caller is a front-end that relays filers' sign-ins and
+    /// must name each filer's own address (`end-user-address` metadata).
+    pub front_end: bool,
+}
+
+/// The identity of a caller that presented none.
+pub const ANONYMOUS: &str = "anonymous";
+
+impl CallerIdentity {
+    /// The caller of a request, or an anonymous one when no identity layer
+    /// ran.
+    pub fn of(extensions: &http::Extensions) -> Self {
+        extensions.get::<Self>().cloned().unwrap_or_else(|| Self {
+            id: ANONYMOUS.to_owned(),
+            front_end: false,
+        })
+    }
+}
+
 /// Which address stands for the caller.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum SourcePolicy {
