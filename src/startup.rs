@@ -206,7 +206,7 @@ impl Application {
                     .max_decoding_message_size(limit),
             )
             .add_service(tonic::service::interceptor::InterceptedService::new(
-                AccountAdminServiceServer::new(AccountAdminApi(self.admin))
+                AccountAdminServiceServer::new(AccountAdminApi(self.admin, audit.flusher()))
                     .max_decoding_message_size(limit),
                 self.admin_auth,
             ))

@@ -191,6 +191,7 @@ conformance!(
     parallel_failures_are_all_counted,
     the_threshold_locks_and_a_success_clears,
     audit_events_page_newest_first_under_filters,
+    audit_searches_match_the_normalised_subject_the_operator_and_the_caller,
     a_batch_of_audit_events_is_appended_whole_and_in_order,
     a_totp_step_is_claimed_once_even_in_parallel,
     re_enrolling_forgets_the_last_step_and_removing_clears,

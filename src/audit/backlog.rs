@@ -1,11 +1,13 @@
-//! Audit rows for calls shed under overload, written in batches off the
-//! caller's path.
+//! Audit rows written in batches off the caller's path: those of refused
+//! calls (shed under overload, throttled, unauthenticated) and of calls the
+//! caller cancelled or let time out.
 //!
-//! Load shedding must stay cheap: a refusal that waited for its own database
-//! insert would cost the service what it is refusing to spend, and would be
-//! answered only as fast as the database under load allows. A shed call has
-//! checked no credential and changed nothing, so its row is queued here and
-//! written with others in one statement, and the refusal goes out at once.
+//! Refusals must stay cheap: a refusal that waited for its own database
+//! insert would cost the service what it is refusing to spend, and a flood
+//! of them would hold the connection pool. A refused call has checked no
+//! credential and changed nothing, so its row is queued here and written
+//! with others in one statement, and the refusal goes out at once. A
+//! cancelled call has no one left to answer, so its row waits here too.
 //! Rows still queued are written when the server stops ([`Backlog::flush`]);
 //! only a crash can lose them, and a full queue drops rows (counted in
 //! `pacer_link_audit_failures_total` and logged), never blocks a caller.
@@ -43,7 +45,7 @@ impl Backlog {
     pub fn push(&self, event: NewAuditEvent) {
         if self.queue.try_send(Command::Row(event)).is_err() {
             crate::metrics::metrics().audit_failures.inc();
-            tracing::error!("audit backlog full or closed: a shed call's row was dropped");
+            tracing::error!("audit backlog full or closed: a deferred row was dropped");
         }
     }
 
@@ -76,7 +78,7 @@ async fn write(store: Arc<dyn Store>, mut commands: mpsc::Receiver<Command>) {
             crate::metrics::metrics()
                 .audit_failures
                 .inc_by(batch.len() as u64);
-            tracing::error!(rows = batch.len(), %error, "audit rows of shed calls not recorded");
+            tracing::error!(rows = batch.len(), %error, "deferred audit rows not recorded");
         }
         batch.clear();
         for done in flushed.drain(..) {
@@ -100,9 +102,13 @@ mod tests {
             rpc: "AuthenticatePacer".into(),
             court_id: Some("cod".into()),
             subject: Some(format!("user{i}")),
+            subject_normalized: Some(format!("user{i}")),
             outcome: "RESOURCE_EXHAUSTED".into(),
             reason: Some("OVERLOADED".into()),
             caller: None,
+            caller_identity: None,
+            end_user_address: None,
+            operator: None,
             trace_id: None,
         }
     }

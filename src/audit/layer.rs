@@ -4,6 +4,7 @@ use std::{
     pin::Pin,
     sync::Arc,
     task::{Context, Poll},
+    time::{Duration, Instant},
 };
 
 use http::{Request, Response};
@@ -13,7 +14,7 @@ use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::AuditFacts;
 use super::backlog::Backlog;
-use crate::caller::{SourcePolicy, source_address};
+use crate::caller::{CallerIdentity, SourcePolicy, source_address};
 use crate::clock::Clock;
 use crate::store::{NewAuditEvent, Store};
 use crate::telemetry::{code_name, reason_of, status_of};
@@ -24,25 +25,43 @@ pub struct AuditLayer {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     source: SourcePolicy,
-    shed: Backlog,
+    deferred: Backlog,
 }
 
 impl AuditLayer {
     /// Audits into `store`, naming callers by `source`. Starts the writer
-    /// of shed calls' rows, so it needs a tokio runtime.
+    /// of deferred rows (refused and cancelled calls), so it needs a tokio
+    /// runtime.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, source: SourcePolicy) -> Self {
         Self {
-            shed: Backlog::start(store.clone()),
+            deferred: Backlog::start(store.clone()),
             store,
             clock,
             source,
         }
     }
 
-    /// Waits until the rows of shed calls queued so far are written; the
+    /// A handle that waits for the rows queued so far, for readers of the
+    /// trail: a search then sees every call answered before it.
+    pub fn flusher(&self) -> AuditFlush {
+        AuditFlush(self.deferred.clone())
+    }
+
+    /// Waits until the deferred rows queued so far are written; the
     /// server calls it once it has stopped serving, before closing the store.
     pub async fn flush(&self) {
-        self.shed.flush().await;
+        self.deferred.flush().await;
+    }
+}
+
+/// Waits for this replica's deferred audit rows; see [`AuditLayer::flusher`].
+#[derive(Clone)]
+pub struct AuditFlush(Backlog);
+
+impl AuditFlush {
+    /// Returns once every row queued before the call is written (or failed).
+    pub async fn flush(&self) {
+        self.0.flush().await;
     }
 }
 
@@ -86,36 +105,39 @@ where
         }
         let rpc = method.to_owned();
         let caller = source_address(&request, self.layer.source).map(|ip| ip.to_string());
+        let deadline = grpc_deadline(request.headers());
         // Whoever handles the call (an interceptor, the handler, the domain
         // code it calls) records into this handle; the row is written here.
         let facts = AuditFacts::default();
+        facts.caller_identity(&CallerIdentity::of(request.extensions()).id);
         request.extensions_mut().insert(facts.clone());
         let future = self.inner.call(request);
         let layer = self.layer.clone();
         Box::pin(async move {
+            // Until the answer is known, a row is owed: if the caller hangs
+            // up or its deadline passes, the future is dropped and the guard
+            // queues the row with CANCELLED or DEADLINE_EXCEEDED.
+            let mut owed = Owed {
+                row: Some((layer.clone(), rpc, caller, facts)),
+                deadline,
+            };
             let result = future.await;
+            let Some((layer, rpc, caller, facts)) = owed.row.take() else {
+                return result;
+            };
             let status = result.as_ref().ok().and_then(status_of);
             let (outcome, reason) = match (&result, &status) {
                 (Err(_), _) => (tonic::Code::Internal, None),
                 (Ok(_), None) => (tonic::Code::Ok, None),
                 (Ok(_), Some(status)) => (status.code(), reason_of(status)),
             };
-            let facts = facts.snapshot();
-            let shed = reason.as_deref() == Some(crate::reason::OVERLOADED);
-            let event = NewAuditEvent {
-                occurred_at: layer.clock.now(),
-                rpc,
-                court_id: facts.court_id,
-                subject: facts.subject,
-                outcome: code_name(outcome),
-                reason: facts.hidden_reason.map(str::to_owned).or(reason),
-                caller,
-                trace_id: current_trace_id(),
-            };
-            // A call shed under overload did no work: its row is queued so
-            // that the refusal is not held up by the database (see backlog).
-            if shed {
-                layer.shed.push(event);
+            let deferred = reason.as_deref().is_some_and(is_refusal);
+            let event = layer.event(rpc, caller, &facts, outcome, reason);
+            // A refused call did no work: its row is queued so that the
+            // refusal is not held up by the database, and a flood of
+            // refusals is written in batches (see backlog).
+            if deferred {
+                layer.deferred.push(event);
                 return result;
             }
             if let Err(error) = layer.store.append_audit(std::slice::from_ref(&event)).await {
@@ -125,6 +147,78 @@ where
             result
         })
     }
+}
+
+impl AuditLayer {
+    fn event(
+        &self,
+        rpc: String,
+        caller: Option<String>,
+        facts: &AuditFacts,
+        outcome: tonic::Code,
+        reason: Option<String>,
+    ) -> NewAuditEvent {
+        let facts = facts.snapshot();
+        NewAuditEvent {
+            occurred_at: self.clock.now(),
+            rpc,
+            court_id: facts.court_id,
+            subject_normalized: facts.subject.as_deref().map(str::to_ascii_lowercase),
+            subject: facts.subject,
+            outcome: code_name(outcome),
+            reason: facts.hidden_reason.map(str::to_owned).or(reason),
+            caller,
+            caller_identity: facts.caller_identity,
+            end_user_address: facts.end_user_address,
+            operator: facts.operator,
+            trace_id: current_trace_id(),
+        }
+    }
+}
+
+/// Refusals made before any credential was checked or anything changed.
+fn is_refusal(reason: &str) -> bool {
+    use crate::reason::{ADMIN_UNAUTHENTICATED, OVERLOADED, TOO_MANY_ATTEMPTS};
+    // Readers of the trail flush these first (`AuditFlush`), so deferring
+    // them changes when a row is written, never whether a search finds it.
+    [OVERLOADED, TOO_MANY_ATTEMPTS, ADMIN_UNAUTHENTICATED].contains(&reason)
+}
+
+/// The row of a call whose answer is not known yet.
+struct Owed {
+    row: Option<(AuditLayer, String, Option<String>, AuditFacts)>,
+    deadline: Option<Instant>,
+}
+
+impl Drop for Owed {
+    fn drop(&mut self) {
+        let Some((layer, rpc, caller, facts)) = self.row.take() else {
+            return;
+        };
+        let outcome = match self.deadline {
+            Some(deadline) if Instant::now() >= deadline => tonic::Code::DeadlineExceeded,
+            _ => tonic::Code::Cancelled,
+        };
+        let event = layer.event(rpc, caller, &facts, outcome, None);
+        layer.deferred.push(event);
+    }
+}
+
+/// When the caller's `grpc-timeout` runs out, if it sent one.
+fn grpc_deadline(headers: &http::HeaderMap) -> Option<Instant> {
+    let raw = headers.get("grpc-timeout")?.to_str().ok()?;
+    let (value, unit) = raw.split_at(raw.len().checked_sub(1)?);
+    let value: u64 = value.parse().ok()?;
+    let timeout = match unit {
+        "H" => Duration::from_secs(value.saturating_mul(3600)),
+        "M" => Duration::from_secs(value.saturating_mul(60)),
+        "S" => Duration::from_secs(value),
+        "m" => Duration::from_millis(value),
+        "u" => Duration::from_micros(value),
+        "n" => Duration::from_nanos(value),
+        _ => return None,
+    };
+    Instant::now().checked_add(timeout)
 }
 
 /// The trace id of the call's server span, when tracing is on.

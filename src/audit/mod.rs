@@ -7,7 +7,7 @@ mod facts;
 mod layer;
 
 pub use facts::{AuditFacts, sanitize};
-pub use layer::AuditLayer;
+pub use layer::{AuditFlush, AuditLayer};
 
 /// The methods the trail records: everything but the read-only status calls.
 pub fn is_audited(service: &str) -> bool {

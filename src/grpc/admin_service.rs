@@ -3,11 +3,13 @@ use tonic::{Request, Response, Status};
 
 use super::audited::take;
 use super::convert::{admin_security, timestamp};
+use crate::audit::AuditFlush;
 use crate::linking::AdminService;
 use crate::proto::{self, account_admin_service_server::AccountAdminService};
 
-/// The gRPC face of [`AdminService`].
-pub struct AccountAdminApi(pub AdminService);
+/// The gRPC face of [`AdminService`]; reads of the audit trail first wait
+/// for this replica's deferred rows.
+pub struct AccountAdminApi(pub AdminService, pub AuditFlush);
 
 #[tonic::async_trait]
 impl AccountAdminService for AccountAdminApi {
@@ -84,7 +86,9 @@ impl AccountAdminService for AccountAdminApi {
         &self,
         request: Request<proto::ListAuditEventsRequest>,
     ) -> Result<Response<proto::ListAuditEventsResponse>, Status> {
-        let page = self.0.audit_events(take(request).0.try_into()?).await?;
+        let query = take(request).0.try_into()?;
+        self.1.flush().await;
+        let page = self.0.audit_events(query).await?;
         Ok(Response::new(page.into()))
     }
 }

@@ -15,12 +15,21 @@ pub struct NewAuditEvent {
     pub court_id: Option<String>,
     /// The account as given (sanitised), if any.
     pub subject: Option<String>,
+    /// The account in the case-insensitive form sign-ins use; searches
+    /// match this.
+    pub subject_normalized: Option<String>,
     /// `OK` or the gRPC status code name.
     pub outcome: String,
     /// The error reason, or what the answer hides (e.g. `ACCOUNT_LOCKED`).
     pub reason: Option<String>,
-    /// The caller's address.
+    /// The caller's network address.
     pub caller: Option<String>,
+    /// Who called: a SPIFFE ID, or `anonymous`.
+    pub caller_identity: Option<String>,
+    /// The filer's own address, as a front-end reported it.
+    pub end_user_address: Option<String>,
+    /// The operator an admin call was authenticated as.
+    pub operator: Option<String>,
     /// The trace the call belongs to.
     pub trace_id: Option<String>,
 }
@@ -39,8 +48,12 @@ pub struct AuditRecord {
 pub struct AuditFilter {
     /// Exactly this court.
     pub court_id: Option<String>,
-    /// Exactly this subject.
+    /// This subject, compared in its normalised (lower-case) form.
     pub subject: Option<String>,
+    /// Exactly this operator.
+    pub operator: Option<String>,
+    /// Exactly this caller identity.
+    pub caller_identity: Option<String>,
     /// At or after this time.
     pub since: Option<DateTime<Utc>>,
     /// Before this time.

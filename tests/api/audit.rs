@@ -173,3 +173,64 @@ async fn the_trail_filters_by_time() {
 
     assert_eq!(later.events.len(), 1);
 }
+
+#[tokio::test]
+async fn sign_ins_the_caller_gives_up_on_after_5_ms_still_leave_their_rows() {
+    let app = spawn_app().await;
+    for _ in 0..3 {
+        let mut request = tonic::Request::new(proto::AuthenticatePacerRequest {
+            court_id: "cod".into(),
+            username: "gave-up-early".into(),
+            password: "Some-Password-1".into(),
+            ..Default::default()
+        });
+        request.set_timeout(std::time::Duration::from_millis(5));
+        let answer = app.link.clone().authenticate_pacer(request).await;
+        let code = answer.expect_err("a hash takes longer than 5 ms").code();
+        assert!(
+            matches!(code, Code::DeadlineExceeded | Code::Cancelled),
+            "{code:?}"
+        );
+    }
+
+    let rows = app
+        .audit(proto::ListAuditEventsRequest {
+            subject: "gave-up-early".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .events;
+    assert_eq!(rows.len(), 3);
+    for row in rows {
+        assert_eq!(row.rpc, "AuthenticatePacer");
+        assert!(
+            ["DEADLINE_EXCEEDED", "CANCELLED"].contains(&row.outcome.as_str()),
+            "{}",
+            row.outcome
+        );
+    }
+}
+
+#[tokio::test]
+async fn attempts_typed_in_capitals_are_found_under_the_lower_case_name() {
+    let app = spawn_app().await;
+    let _ = app.authenticate("HHUMBERT", "Wrong-Password-1").await;
+
+    let rows = app
+        .audit(proto::ListAuditEventsRequest {
+            subject: demo::PACER_USERNAME.into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .events;
+    let typed = rows
+        .iter()
+        .find(|e| e.subject == "HHUMBERT")
+        .expect("found");
+    assert_eq!(typed.subject_normalized, demo::PACER_USERNAME);
+    assert_eq!(typed.reason, "INVALID_CREDENTIALS");
+    assert_eq!(typed.caller_identity, "anonymous");
+    assert_eq!(typed.operator, "");
+}

@@ -113,7 +113,7 @@ proptest! {
         ]);
         let request = proto::ListAuditEventsRequest {
             court_id: court_id.clone(), subject: subject.clone(), start_time, end_time, page_size,
-            page_token: page_token.clone(),
+            page_token: page_token.clone(), ..Default::default()
         };
         let result = AuditQuery::try_from(request);
         prop_assert_eq!(fields(&result), want);

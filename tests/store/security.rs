@@ -8,11 +8,70 @@ fn audit_event(subject: &str, at: DateTime<Utc>) -> NewAuditEvent {
         rpc: "AuthenticatePacer".into(),
         court_id: Some("cod".into()),
         subject: Some(subject.into()),
+        subject_normalized: Some(subject.to_ascii_lowercase()),
         outcome: "UNAUTHENTICATED".into(),
         reason: Some("INVALID_CREDENTIALS".into()),
         caller: Some("192.0.2.1".into()),
+        caller_identity: Some("anonymous".into()),
+        end_user_address: None,
+        operator: None,
         trace_id: None,
     }
+}
+
+pub async fn audit_searches_match_the_normalised_subject_the_operator_and_the_caller(f: Fixture) {
+    let at = now();
+    let typed = audit_event("HHumbert", at);
+    let by_operator = NewAuditEvent {
+        rpc: "Unlink".into(),
+        operator: Some("jsmith".into()),
+        caller_identity: Some("spiffe://court.example/ns/ops/sa/helpdesk".into()),
+        end_user_address: Some("198.51.100.7".into()),
+        ..audit_event("cohumbert", at + Duration::seconds(1))
+    };
+    f.store
+        .append_audit(&[typed.clone(), by_operator.clone()])
+        .await
+        .unwrap();
+    let search = |filter: AuditFilter| {
+        let store = f.store.clone();
+        async move { store.audit_events(&filter, 10).await.unwrap() }
+    };
+
+    let lower = search(AuditFilter {
+        subject: Some("hhumbert".into()),
+        ..Default::default()
+    })
+    .await;
+    let upper = search(AuditFilter {
+        subject: Some("HHUMBERT".into()),
+        ..Default::default()
+    })
+    .await;
+    let operator = search(AuditFilter {
+        operator: Some("jsmith".into()),
+        ..Default::default()
+    })
+    .await;
+    let caller = search(AuditFilter {
+        caller_identity: Some("spiffe://court.example/ns/ops/sa/helpdesk".into()),
+        ..Default::default()
+    })
+    .await;
+    let nobody = search(AuditFilter {
+        operator: Some("someone-else".into()),
+        ..Default::default()
+    })
+    .await;
+
+    assert_eq!(lower.len(), 1);
+    assert_eq!(lower[0].event, typed);
+    assert_eq!(lower[0].event.subject.as_deref(), Some("HHumbert"));
+    assert_eq!(upper, lower);
+    assert_eq!(operator.len(), 1);
+    assert_eq!(operator[0].event, by_operator);
+    assert_eq!(caller, operator);
+    assert!(nobody.is_empty());
 }
 
 pub async fn a_batch_of_audit_events_is_appended_whole_and_in_order(f: Fixture) {

@@ -104,6 +104,8 @@ impl TryFrom<proto::ListAuditEventsRequest> for AuditQuery {
         let mut v = Violations::default();
         let court_id = filter_text("court_id", r.court_id, &mut v);
         let subject = filter_text("subject", r.subject, &mut v);
+        let operator = filter_text("operator", r.operator, &mut v);
+        let caller_identity = filter_text("caller_identity", r.caller_identity, &mut v);
         let since = time("start_time", r.start_time, &mut v);
         let until = time("end_time", r.end_time, &mut v);
         let page_size = match r.page_size {
@@ -129,6 +131,8 @@ impl TryFrom<proto::ListAuditEventsRequest> for AuditQuery {
                 filter: AuditFilter {
                     court_id: court_id?,
                     subject: subject?,
+                    operator: operator?,
+                    caller_identity: caller_identity?,
                     since: since?,
                     until: until?,
                     before_id: before_id?,
@@ -148,9 +152,13 @@ impl From<AuditRecord> for proto::AuditEvent {
             rpc: e.rpc,
             court_id: e.court_id.unwrap_or_default(),
             subject: e.subject.unwrap_or_default(),
+            subject_normalized: e.subject_normalized.unwrap_or_default(),
             outcome: e.outcome,
             reason: e.reason.unwrap_or_default(),
             caller: e.caller.unwrap_or_default(),
+            caller_identity: e.caller_identity.unwrap_or_default(),
+            end_user_address: e.end_user_address.unwrap_or_default(),
+            operator: e.operator.unwrap_or_default(),
             trace_id: e.trace_id.unwrap_or_default(),
         }
     }

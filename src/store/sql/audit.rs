@@ -6,12 +6,14 @@ use uuid::Uuid;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
 use crate::store::{AuditFilter, AuditRecord, AuditStore, NewAuditEvent, StoreError};
 
-const INSERT_AUDIT: &str = "INSERT INTO audit_events \
-     (occurred_at, rpc, court_id, subject, outcome, reason, caller, trace_id) ";
+const INSERT_AUDIT: &str = "INSERT INTO audit_events (occurred_at, rpc, court_id, subject, \
+     subject_normalized, outcome, reason, caller, caller_identity, end_user_address, operator, \
+     trace_id) ";
 
 /// Every filter is appended as a fixed fragment with a bound value.
-const SELECT_AUDIT: &str = "SELECT audit_id, occurred_at, rpc, court_id, subject, outcome, \
-     reason, caller, trace_id FROM audit_events WHERE 1 = 1";
+const SELECT_AUDIT: &str = "SELECT audit_id, occurred_at, rpc, court_id, subject, \
+     subject_normalized, outcome, reason, caller, caller_identity, end_user_address, operator, \
+     trace_id FROM audit_events WHERE 1 = 1";
 
 #[async_trait]
 impl<D> AuditStore for D
@@ -43,9 +45,13 @@ where
                 .push_bind(event.rpc.clone())
                 .push_bind(event.court_id.clone())
                 .push_bind(event.subject.clone())
+                .push_bind(event.subject_normalized.clone())
                 .push_bind(event.outcome.clone())
                 .push_bind(event.reason.clone())
                 .push_bind(event.caller.clone())
+                .push_bind(event.caller_identity.clone())
+                .push_bind(event.end_user_address.clone())
+                .push_bind(event.operator.clone())
                 .push_bind(event.trace_id.clone());
         });
         insert
@@ -72,7 +78,17 @@ where
             query.push(" AND court_id = ").push_bind(court.clone());
         }
         if let Some(subject) = &filter.subject {
-            query.push(" AND subject = ").push_bind(subject.clone());
+            query
+                .push(" AND subject_normalized = ")
+                .push_bind(subject.to_ascii_lowercase());
+        }
+        if let Some(operator) = &filter.operator {
+            query.push(" AND operator = ").push_bind(operator.clone());
+        }
+        if let Some(identity) = &filter.caller_identity {
+            query
+                .push(" AND caller_identity = ")
+                .push_bind(identity.clone());
         }
         if let Some(since) = filter.since {
             query
@@ -115,9 +131,13 @@ where
             rpc: Rows::<D>::column(row, "rpc")?,
             court_id: Rows::<D>::column(row, "court_id")?,
             subject: Rows::<D>::column(row, "subject")?,
+            subject_normalized: Rows::<D>::column(row, "subject_normalized")?,
             outcome: Rows::<D>::column(row, "outcome")?,
             reason: Rows::<D>::column(row, "reason")?,
             caller: Rows::<D>::column(row, "caller")?,
+            caller_identity: Rows::<D>::column(row, "caller_identity")?,
+            end_user_address: Rows::<D>::column(row, "end_user_address")?,
+            operator: Rows::<D>::column(row, "operator")?,
             trace_id: Rows::<D>::column(row, "trace_id")?,
         },
     })
