@@ -65,6 +65,9 @@ impl Application {
         if settings.migrate {
             migrate_with_backoff(store.as_ref()).await?;
         }
+        if settings.totp_key.is_none() {
+            refuse_unopenable_second_factors(store.as_ref()).await?;
+        }
         let hasher = PasswordHasher::new(
             settings.hash_params,
             settings.hash_concurrency,
@@ -259,6 +262,25 @@ fn reflection() -> tonic_reflection::server::Builder<'static> {
         .register_encoded_file_descriptor_set(FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .register_encoded_file_descriptor_set(tonic_types::pb::FILE_DESCRIPTOR_SET)
+}
+
+/// Accounts with a second factor cannot sign in without the key that opens
+/// it: the process refuses to start rather than answer their proven
+/// passwords with INTERNAL. A database not reachable yet (when migrations
+/// are left to a job) is not a reason to refuse: that is logged instead.
+async fn refuse_unopenable_second_factors(store: &dyn Store) -> anyhow::Result<()> {
+    match store.totp_enrollments().await {
+        Ok(0) => Ok(()),
+        Ok(enrolled) => anyhow::bail!(
+            "{enrolled} PACER account(s) have a second factor enrolled, but \
+             PACER_LINK_TOTP_KEY is not set: set the key they were enrolled with"
+        ),
+        Err(StoreError::Unavailable(error)) => {
+            tracing::warn!(%error, "could not check for enrolled second factors");
+            Ok(())
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Applies migrations, waiting for the database with capped exponential

@@ -194,6 +194,7 @@ conformance!(
     audit_searches_match_the_normalised_subject_the_operator_and_the_caller,
     a_batch_of_audit_events_is_appended_whole_and_in_order,
     a_totp_step_is_claimed_once_even_in_parallel,
+    enrolled_second_factors_are_counted,
     re_enrolling_forgets_the_last_step_and_removing_clears,
     a_rehash_replaces_only_the_hash_it_read,
     account_status_answers_in_one_lookup,

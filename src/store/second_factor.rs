@@ -32,4 +32,8 @@ pub trait SecondFactorStore: Send + Sync {
         username: &PacerUsername,
         step: i64,
     ) -> Result<bool, StoreError>;
+
+    /// How many PACER accounts have a second factor enrolled; checked at
+    /// start-up, since none of them could sign in without the TOTP key.
+    async fn totp_enrollments(&self) -> Result<i64, StoreError>;
 }

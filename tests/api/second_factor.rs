@@ -220,3 +220,22 @@ async fn a_removed_second_factor_is_no_longer_asked_for() {
 
     assert!(signed_in.is_ok(), "{signed_in:?}");
 }
+
+#[tokio::test]
+async fn a_server_without_the_totp_key_refuses_to_start_over_enrolled_accounts() {
+    let app = spawn_app().await;
+    app.enroll_totp(demo::PACER_USERNAME).await.unwrap();
+    let db = app.db.clone();
+    app.stop().await;
+
+    let mut settings = super::support::app::test_settings(db.url.clone());
+    settings.totp_key = None;
+    let refused = pacer_link::startup::Application::build(settings).await;
+
+    let message = refused.err().expect("start-up refused").to_string();
+    assert!(
+        message.contains("1 PACER account(s) have a second factor enrolled"),
+        "{message}"
+    );
+    assert!(message.contains("PACER_LINK_TOTP_KEY"), "{message}");
+}

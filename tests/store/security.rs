@@ -304,3 +304,17 @@ pub async fn a_pacer_sign_in_reads_the_account_its_second_factor_and_its_link(f:
     assert!(enrolled.link.is_none());
     assert!(unknown.unwrap().is_none());
 }
+
+pub async fn enrolled_second_factors_are_counted(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let none = f.store.totp_enrollments().await.unwrap();
+    f.store
+        .set_totp(&pacer("alice"), Some(b"sealed"))
+        .await
+        .unwrap();
+    let one = f.store.totp_enrollments().await.unwrap();
+    f.store.set_totp(&pacer("alice"), None).await.unwrap();
+
+    assert_eq!((none, one), (0, 1));
+    assert_eq!(f.store.totp_enrollments().await.unwrap(), 0);
+}

@@ -1,8 +1,8 @@
 //! The second factor in SQL.
 use async_trait::async_trait;
-use sqlx::{Encode, Executor, IntoArguments, Type};
+use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 
-use super::{Args, Conn, Dialect};
+use super::{Args, Conn, Dialect, Row, Value};
 use crate::domain::PacerUsername;
 use crate::store::{SecondFactorStore, StoreError};
 
@@ -14,6 +14,8 @@ const CLAIM_TOTP_STEP: &str = "UPDATE pacer_accounts SET totp_last_step = $2 \
      WHERE username = $1 AND totp_secret IS NOT NULL \
      AND (totp_last_step IS NULL OR totp_last_step < $2)";
 
+const COUNT_ENROLLED: &str = "SELECT count(*) FROM pacer_accounts WHERE totp_secret IS NOT NULL";
+
 #[async_trait]
 impl<D> SecondFactorStore for D
 where
@@ -23,7 +25,8 @@ where
     for<'a> &'a str: Encode<'a, D::Db> + Type<D::Db>,
     for<'a> &'a [u8]: Encode<'a, D::Db> + Type<D::Db>,
     for<'a> Option<&'a [u8]>: Encode<'a, D::Db>,
-    i64: for<'q> Encode<'q, D::Db> + Type<D::Db>,
+    i64: Value<D::Db>,
+    usize: ColumnIndex<Row<D>>,
 {
     #[tracing::instrument(
         name = "db",
@@ -65,5 +68,18 @@ where
             .await
             .map_err(D::store_error)?;
         Ok(D::rows_affected(&done) == 1)
+    }
+
+    #[tracing::instrument(
+        name = "db",
+        level = "info",
+        skip_all,
+        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "totp_enrollments")
+    )]
+    async fn totp_enrollments(&self) -> Result<i64, StoreError> {
+        sqlx::query_scalar(COUNT_ENROLLED)
+            .fetch_one(self.pool())
+            .await
+            .map_err(D::store_error)
     }
 }
