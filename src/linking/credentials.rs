@@ -16,6 +16,10 @@ use crate::store::{
     TotpEnrollment,
 };
 
+/// Wrong one-time codes that lock an account's second factor: a six-digit
+/// code has a million values, so fewer guesses are allowed than for a password.
+pub const SECOND_FACTOR_THRESHOLD: u32 = 5;
+
 /// Proves passwords and codes, counting failures and refusing locked accounts.
 #[derive(Clone)]
 pub struct Credentials {
@@ -197,19 +201,46 @@ impl Credentials {
             .open(username.as_str(), &enrollment.sealed_secret)
             .map_err(|e| LinkError::Internal(Box::new(e)))?;
         let Some(code) = code else {
+            // Asking for the code is the normal first answer: not counted.
             facts.hidden_reason("MFA_CODE_MISSING");
             return Err(LinkError::MfaRequired);
         };
-        let now = self.clock.now().timestamp();
-        let Some(step) = mfa::matching_step(&secret, code, now) else {
-            facts.hidden_reason("MFA_CODE_WRONG");
-            return Err(LinkError::MfaRequired);
-        };
-        if !self.store.claim_totp_step(username, step).await? {
-            facts.hidden_reason("MFA_CODE_REUSED");
+        // Counted before the code is checked, as passwords are, so that a
+        // burst of parallel guesses cannot all pass a lock check; a right
+        // code gives the attempt back.
+        let subject = SignInSubject::second_factor(username);
+        let now = self.clock.now();
+        let attempt = self
+            .store
+            .record_failure(&subject, now, &self.second_factor_policy())
+            .await?;
+        if attempt == FailureOutcome::AlreadyLocked {
+            facts.hidden_reason("MFA_LOCKED");
             return Err(LinkError::MfaRequired);
         }
+        let miss = match mfa::matching_step(&secret, code, now.timestamp()) {
+            None => Some("MFA_CODE_WRONG"),
+            Some(step) if !self.store.claim_totp_step(username, step).await? => {
+                Some("MFA_CODE_REUSED")
+            }
+            Some(_) => None,
+        };
+        if let Some(miss) = miss {
+            let locked_now = matches!(attempt, FailureOutcome::Locked { .. });
+            facts.hidden_reason(if locked_now { "MFA_LOCKED_NOW" } else { miss });
+            return Err(LinkError::MfaRequired);
+        }
+        self.store.clear_failures(&subject).await?;
         Ok(())
+    }
+
+    /// The lockout of one-time codes: the account policy's, but locking
+    /// after at most [`SECOND_FACTOR_THRESHOLD`] wrong codes.
+    fn second_factor_policy(&self) -> LockoutPolicy {
+        LockoutPolicy {
+            threshold: self.policy.threshold.min(SECOND_FACTOR_THRESHOLD),
+            ..self.policy
+        }
     }
 
     /// Stores a hash at the configured cost in place of a weaker one, off the

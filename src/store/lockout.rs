@@ -9,7 +9,7 @@ use crate::domain::{CourtId, EcfLogin, PacerUsername};
 /// Whose failed sign-ins are counted: a PACER username, or a CM/ECF login in a court.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignInSubject {
-    /// `pacer` or `ecf`.
+    /// `pacer`, `ecf`, or `second_factor` (a PACER account's one-time codes).
     pub kind: &'static str,
     /// The username, or `court:login`.
     pub subject: String,
@@ -20,6 +20,15 @@ impl SignInSubject {
     pub fn pacer(username: &PacerUsername) -> Self {
         Self {
             kind: "pacer",
+            subject: username.as_str().to_owned(),
+        }
+    }
+
+    /// A PACER account's one-time codes, counted apart from its passwords
+    /// and under a stricter threshold: a code has far fewer values to guess.
+    pub fn second_factor(username: &PacerUsername) -> Self {
+        Self {
+            kind: "second_factor",
             subject: username.as_str().to_owned(),
         }
     }

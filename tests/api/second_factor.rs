@@ -239,3 +239,49 @@ async fn a_server_without_the_totp_key_refuses_to_start_over_enrolled_accounts()
     );
     assert!(message.contains("PACER_LINK_TOTP_KEY"), "{message}");
 }
+
+#[tokio::test]
+async fn five_wrong_codes_lock_the_second_factor_before_the_password_locks() {
+    let app = spawn_app().await;
+    app.enroll_totp(demo::PACER_USERNAME).await.unwrap();
+    let right = app.totp_code(0);
+    let wrong_code = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for _ in 0..5 {
+        let answer = app
+            .authenticate_with_code(demo::PACER_USERNAME, demo::PACER_PASSWORD, wrong_code)
+            .await;
+        assert_reason(&expect_err(answer), Code::Unauthenticated, "MFA_REQUIRED");
+    }
+
+    let right_but_locked = app
+        .authenticate_with_code(demo::PACER_USERNAME, demo::PACER_PASSWORD, &right)
+        .await;
+
+    assert_reason(
+        &expect_err(right_but_locked),
+        Code::Unauthenticated,
+        "MFA_REQUIRED",
+    );
+    let reasons: Vec<_> = app
+        .audit_trail()
+        .await
+        .into_iter()
+        .filter(|e| e.rpc == "AuthenticatePacer")
+        .map(|e| e.reason)
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            "MFA_CODE_WRONG",
+            "MFA_CODE_WRONG",
+            "MFA_CODE_WRONG",
+            "MFA_CODE_WRONG",
+            "MFA_LOCKED_NOW",
+            "MFA_LOCKED"
+        ]
+    );
+}
