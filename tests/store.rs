@@ -117,9 +117,16 @@ async fn verified_flow_and_token(
 ) -> (FlowToken, FlowRecord) {
     let token = start_flow(store, who, at).await;
     let flow = store.live_flow(&token.hash(), at).await.unwrap().unwrap();
+    // The hash a VerifyEcf would have proven: the one stored now.
+    let proven = store
+        .ecf_account(&court_id(), &login(ecf))
+        .await
+        .unwrap()
+        .and_then(|account| account.password_hash)
+        .unwrap_or_default();
     assert!(
         store
-            .record_ecf_verified(flow.id, &login(ecf), at)
+            .record_ecf_verified(flow.id, &login(ecf), &proven, at)
             .await
             .unwrap()
     );
@@ -205,6 +212,8 @@ conformance!(
     an_unlink_racing_a_confirm_of_the_same_account_leaves_it_unlinked,
     a_reset_is_refused_while_linked_and_needs_an_existing_account,
     a_reset_voids_a_proof_made_before_it,
+    a_reset_voids_a_proof_even_when_its_clock_reads_earlier,
+    a_stronger_hash_of_the_same_password_keeps_the_proof,
     after_an_unlink_and_a_reset_a_new_proof_links_again,
     an_empty_outbox_has_sequence_zero,
     events_are_numbered_from_one_without_gaps_and_paged_by_after_and_limit,

@@ -119,7 +119,10 @@ impl Credentials {
             return Err(LinkError::InvalidCredentials);
         }
         if proven {
+            // A CM/ECF password is proven only to be retired at linking; a
+            // new hash of it meanwhile would void the flow's proof.
             if let Some(stored) = stored
+                && matches!(owner, PasswordOwner::Pacer(_))
                 && self.hasher.needs_rehash(stored)
             {
                 self.rehash_later(owner, password.clone(), stored.to_owned());

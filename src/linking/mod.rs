@@ -146,6 +146,11 @@ impl LinkService {
             .prove(slot, &subject, owner, &cmd.ecf_password, stored, facts)
             .await?;
         self.credentials.settle(&subject).await?;
+        // The hash just proven: ConfirmLink retires the password only if this
+        // hash is still the one stored.
+        let proven_hash = stored
+            .map(str::to_owned)
+            .ok_or(LinkError::InvalidCredentials)?;
         let account = account.ok_or(LinkError::InvalidCredentials)?;
         if self
             .store
@@ -157,7 +162,7 @@ impl LinkService {
         }
         if !self
             .store
-            .record_ecf_verified(flow.id, &account.login, self.clock.now())
+            .record_ecf_verified(flow.id, &account.login, &proven_hash, self.clock.now())
             .await?
         {
             return Err(LinkError::FlowNotFoundOrExpired);

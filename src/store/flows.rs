@@ -128,12 +128,14 @@ pub trait FlowStore: Send + Sync {
         token: &FlowTokenHash,
         now: DateTime<Utc>,
     ) -> Result<Option<FlowRecord>, StoreError>;
-    /// Records a proven CM/ECF account on a live, unconfirmed flow. Returns
-    /// false when the flow is gone, expired or already confirmed.
+    /// Records a proven CM/ECF account, and the password hash the proof
+    /// matched, on a live, unconfirmed flow. Returns false when the flow is
+    /// gone, expired or already confirmed.
     async fn record_ecf_verified(
         &self,
         flow_id: Uuid,
         login: &EcfLogin,
+        proven_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
 

@@ -90,11 +90,11 @@ pub fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-/// Where a flow stands, with the time of its CM/ECF proof.
+/// Where a flow stands, with the CM/ECF password its proof matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stage {
     PacerAuthenticated,
-    EcfVerified { ecf: usize, at: u64 },
+    EcfVerified { ecf: usize, password: u64 },
     Confirmed { ecf: usize },
 }
 
@@ -105,11 +105,12 @@ pub struct Flow {
     pub expires_at: u64,
 }
 
-/// A CM/ECF account's password: usable, or retired by a link; and when it was last reset.
+/// A CM/ECF account's password: usable, or retired by a link; and how many
+/// times it has been reset (each reset stores a new hash).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EcfPassword {
     pub retired: bool,
-    pub set_at: Option<u64>,
+    pub resets: u64,
 }
 
 /// The expected answer of one step: success, or the `LinkError` variant's name.
@@ -190,7 +191,7 @@ impl Model {
         }
         self.flows[i].stage = Stage::EcfVerified {
             ecf: login,
-            at: self.now,
+            password: self.ecf[login].resets,
         };
         Ok(())
     }
@@ -222,7 +223,10 @@ impl Model {
                 Ok(((pacer, ecf), false))
             }
             Stage::Confirmed { .. } => Err("FlowNotFoundOrExpired"),
-            Stage::EcfVerified { ecf, at } => {
+            Stage::EcfVerified {
+                ecf,
+                password: proven,
+            } => {
                 if self.pacer_linked(pacer) {
                     return Err("PacerAccountAlreadyLinked");
                 }
@@ -230,8 +234,8 @@ impl Model {
                     return Err("EcfAccountAlreadyLinked");
                 }
                 let password = self.ecf[ecf];
-                // A retired password, or one reset at or after the proof, voids the proof.
-                if password.retired || password.set_at.is_some_and(|set| set >= at) {
+                // A retired password, or one reset since the proof, voids the proof.
+                if password.retired || password.resets != proven {
                     return Err("FlowNotFoundOrExpired");
                 }
                 self.flows[i].stage = Stage::Confirmed { ecf };
@@ -269,7 +273,7 @@ impl Model {
         }
         self.ecf[login] = EcfPassword {
             retired: false,
-            set_at: Some(self.now),
+            resets: self.ecf[login].resets + 1,
         };
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! reset voids proofs made with the password it replaces.
 use super::unlinks::{REASON, link};
 use super::*;
-use pacer_link::store::{LinkEventKind, ResetOutcome};
+use pacer_link::store::{LinkEventKind, PasswordOwner, ResetOutcome};
 
 pub async fn a_reset_is_refused_while_linked_and_needs_an_existing_account(f: Fixture) {
     seed(f.store.as_ref()).await;
@@ -146,4 +146,56 @@ pub async fn after_an_unlink_and_a_reset_a_new_proof_links_again(f: Fixture) {
             .collect::<Vec<_>>(),
         [(3, LinkEventKind::Linked)]
     );
+}
+
+pub async fn a_reset_voids_a_proof_even_when_its_clock_reads_earlier(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let proven_at = now();
+    let flow = verified_flow(f.store.as_ref(), "alice", "coalice", proven_at).await;
+    // Another replica whose clock runs behind resets the password.
+    f.store
+        .reset_ecf_password(
+            &court_id(),
+            &login("coalice"),
+            "new-hash",
+            proven_at - Duration::seconds(5),
+        )
+        .await
+        .unwrap();
+
+    let stale = f
+        .store
+        .confirm_link(&flow, &login("coalice"), proven_at + Duration::seconds(1))
+        .await
+        .unwrap();
+
+    assert_eq!(stale, ConfirmOutcome::ProofStale);
+}
+
+pub async fn a_stronger_hash_of_the_same_password_keeps_the_proof(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let at = now();
+    let flow = verified_flow(f.store.as_ref(), "alice", "coalice", at).await;
+    let owner = PasswordOwner::Ecf(court_id(), login("coalice"));
+    let old = f
+        .store
+        .ecf_account(&court_id(), &login("coalice"))
+        .await
+        .unwrap()
+        .and_then(|a| a.password_hash)
+        .unwrap();
+    assert!(
+        f.store
+            .replace_password_hash(&owner, &old, "stronger-hash")
+            .await
+            .unwrap()
+    );
+
+    let outcome = f
+        .store
+        .confirm_link(&flow, &login("coalice"), at + Duration::seconds(1))
+        .await
+        .unwrap();
+
+    assert!(matches!(outcome, ConfirmOutcome::Linked(_)), "{outcome:?}");
 }

@@ -53,7 +53,12 @@ pub async fn prepared_flows(app: &TestApp, count: usize) -> Vec<String> {
             })
             .await
             .unwrap();
-        assert!(store.record_ecf_verified(id, &login, now).await.unwrap());
+        assert!(
+            store
+                .record_ecf_verified(id, &login, "unused", now)
+                .await
+                .unwrap()
+        );
         tokens.push(token.expose().to_owned());
     }
     store.close().await;

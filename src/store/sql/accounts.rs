@@ -56,6 +56,11 @@ const REPLACE_PACER_HASH: &str =
 const REPLACE_ECF_HASH: &str = "UPDATE ecf_accounts SET password_hash = $3 \
      WHERE court_id = $1 AND login = $2 AND password_hash = $4";
 
+/// Proofs made with the old hash stay proofs of the same password.
+const MOVE_PROVEN_HASH: &str = "UPDATE link_flows SET ecf_proven_hash = $3 \
+     WHERE court_id = $1 AND ecf_login = $2 AND ecf_proven_hash = $4 \
+     AND stage = 'ecf_verified'";
+
 #[async_trait]
 impl<D> AccountStore for D
 where
@@ -266,20 +271,36 @@ where
         new: &str,
     ) -> Result<bool, StoreError> {
         let _writer = self.write_guard().await;
-        let query = match owner {
+        let (court, login) = match owner {
             PasswordOwner::Pacer(username) => {
-                sqlx::query(REPLACE_PACER_HASH).bind(username.as_str())
+                let done = sqlx::query(REPLACE_PACER_HASH)
+                    .bind(username.as_str())
+                    .bind(new)
+                    .bind(old)
+                    .execute(self.pool())
+                    .await
+                    .map_err(D::store_error)?;
+                return Ok(D::rows_affected(&done) == 1);
             }
-            PasswordOwner::Ecf(court, login) => sqlx::query(REPLACE_ECF_HASH)
-                .bind(court.as_str())
-                .bind(login.as_str()),
+            PasswordOwner::Ecf(court, login) => (court.as_str(), login.as_str()),
         };
-        let done = query
-            .bind(new)
-            .bind(old)
-            .execute(self.pool())
-            .await
-            .map_err(D::store_error)?;
-        Ok(D::rows_affected(&done) == 1)
+        // Flows first, in one transaction: a confirm waiting on their rows
+        // then finds the account's new hash and the flows' new hash together.
+        let mut tx = self.pool().begin().await.map_err(D::store_error)?;
+        for statement in [MOVE_PROVEN_HASH, REPLACE_ECF_HASH] {
+            let done = sqlx::query(statement)
+                .bind(court)
+                .bind(login)
+                .bind(new)
+                .bind(old)
+                .execute(&mut *tx)
+                .await
+                .map_err(D::store_error)?;
+            if statement == REPLACE_ECF_HASH && D::rows_affected(&done) != 1 {
+                return Ok(false);
+            }
+        }
+        tx.commit().await.map_err(D::store_error)?;
+        Ok(true)
     }
 }

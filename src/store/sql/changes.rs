@@ -29,8 +29,7 @@ const LINKED_EITHER_SIDE: &str = "SELECT pacer_username FROM links \
 
 const RETIRE_PROVEN_PASSWORD: &str = "UPDATE ecf_accounts \
      SET password_hash = NULL, retired_at = $3 WHERE court_id = $1 AND login = $2 \
-     AND password_hash IS NOT NULL AND (password_set_at IS NULL OR password_set_at < \
-     (SELECT ecf_verified_at FROM link_flows WHERE flow_id = $4))";
+     AND password_hash = (SELECT ecf_proven_hash FROM link_flows WHERE flow_id = $4)";
 
 const RETIRE_PASSWORD: &str = "UPDATE ecf_accounts SET password_hash = NULL, retired_at = $3 \
      WHERE court_id = $1 AND login = $2";

@@ -20,8 +20,9 @@ const SELECT_LIVE_FLOW: &str = "SELECT flow_id, court_id, pacer_username, stage,
      expires_at FROM link_flows WHERE token_hash = $1 AND expires_at > $2";
 
 const RECORD_ECF_VERIFIED: &str = "UPDATE link_flows \
-     SET stage = 'ecf_verified', ecf_login = $2, ecf_verified_at = $3 WHERE flow_id = $1 \
-     AND stage IN ('pacer_authenticated', 'ecf_verified') AND expires_at > $3";
+     SET stage = 'ecf_verified', ecf_login = $2, ecf_verified_at = $3, ecf_proven_hash = $4 \
+     WHERE flow_id = $1 AND stage IN ('pacer_authenticated', 'ecf_verified') \
+     AND expires_at > $3";
 
 fn select_link(condition: &str) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(format!(
@@ -155,6 +156,7 @@ where
         &self,
         flow_id: Uuid,
         login: &EcfLogin,
+        proven_hash: &str,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let _writer = self.write_guard().await;
@@ -162,6 +164,7 @@ where
             .bind(flow_id)
             .bind(login.as_str())
             .bind(D::time_param(now))
+            .bind(proven_hash)
             .execute(self.pool())
             .await
             .map_err(D::store_error)?;
