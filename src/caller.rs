@@ -35,11 +35,12 @@ pub enum SourcePolicy {
     /// The TCP peer: right when clients connect directly.
     #[default]
     Peer,
-    /// The first `x-forwarded-for` hop, when every request arrives through a
-    /// proxy (ingress, mesh gateway) that sets it; the peer if it is absent
-    /// or malformed. Never enable this without such a proxy in front: the
-    /// header is otherwise chosen by the caller.
-    FirstForwardedHop,
+    /// The `x-forwarded-for` hop appended by the outermost of this many
+    /// trusted proxies, counted from the right: each proxy appends the
+    /// address it received from, so hops further left are whatever the
+    /// client sent. The peer when the header has fewer hops or a malformed
+    /// one. Right only when every request arrives through these proxies.
+    TrustedProxies(u8),
 }
 
 /// The caller's address under `policy`, if known.
@@ -56,11 +57,12 @@ pub fn source_address<B>(request: &http::Request<B>, policy: SourcePolicy) -> Op
         .map(|a| canonical(a.ip()));
     match policy {
         SourcePolicy::Peer => peer,
-        SourcePolicy::FirstForwardedHop => request
+        SourcePolicy::TrustedProxies(0) => peer,
+        SourcePolicy::TrustedProxies(trusted) => request
             .headers()
             .get("x-forwarded-for")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').nth(usize::from(trusted) - 1))
             .and_then(|hop| hop.trim().parse::<IpAddr>().ok())
             .map(canonical)
             .or(peer),
@@ -103,15 +105,28 @@ mod tests {
     fn the_forwarded_header_counts_only_when_trusted() {
         let r = request(Some("203.0.113.7, 10.0.0.1"));
         assert_eq!(source_address(&r, SourcePolicy::Peer), None);
-        assert_eq!(
-            source_address(&r, SourcePolicy::FirstForwardedHop),
-            Some("203.0.113.7".parse().unwrap())
-        );
+        assert_eq!(source_address(&r, SourcePolicy::TrustedProxies(0)), None);
         let garbage = request(Some("not an address"));
         assert_eq!(
-            source_address(&garbage, SourcePolicy::FirstForwardedHop),
+            source_address(&garbage, SourcePolicy::TrustedProxies(1)),
             None
         );
+    }
+
+    #[test]
+    fn trusted_hops_are_counted_from_the_right() {
+        // The client forged the first hop; the two proxies appended the rest.
+        let r = request(Some("198.51.100.66, 203.0.113.7, 10.0.0.1"));
+        assert_eq!(
+            source_address(&r, SourcePolicy::TrustedProxies(1)),
+            Some("10.0.0.1".parse().unwrap())
+        );
+        assert_eq!(
+            source_address(&r, SourcePolicy::TrustedProxies(2)),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        // Fewer hops than trusted proxies: not through them all.
+        assert_eq!(source_address(&r, SourcePolicy::TrustedProxies(4)), None);
     }
 
     #[test]

@@ -33,6 +33,8 @@ pub const ECF_ACCOUNT_ALREADY_EXISTS: &str = "ECF_ACCOUNT_ALREADY_EXISTS";
 pub const ADMIN_UNAUTHENTICATED: &str = "ADMIN_UNAUTHENTICATED";
 /// A sign-in shed because the hashing queue is full.
 pub const OVERLOADED: &str = "OVERLOADED";
+/// A front-end's sign-in without the filer's address in `end-user-address`.
+pub const END_USER_ADDRESS_REQUIRED: &str = "END_USER_ADDRESS_REQUIRED";
 /// Too many attempts from one source address.
 pub const TOO_MANY_ATTEMPTS: &str = "TOO_MANY_ATTEMPTS";
 /// The PACER account needs a valid one-time code.

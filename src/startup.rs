@@ -23,7 +23,7 @@ use crate::proto::{
 };
 use crate::store::{self, Backend, Store, StoreError};
 use crate::telemetry::RpcTelemetryLayer;
-use crate::throttle::{SourceLimiter, ThrottleLayer};
+use crate::throttle::{Refusals, SourceLimiter, ThrottleLayer};
 
 /// A built, bound service ready to run.
 pub struct Application {
@@ -125,7 +125,10 @@ impl Application {
             throttle: ThrottleLayer::new(
                 SourceLimiter::new(settings.throttle),
                 settings.source_policy,
-                crate::grpc::throttled,
+                Refusals {
+                    throttled: crate::grpc::throttled,
+                    end_user_address_required: crate::grpc::end_user_address_required,
+                },
             ),
         })
     }

@@ -178,10 +178,18 @@ impl AuditLayer {
 
 /// Refusals made before any credential was checked or anything changed.
 fn is_refusal(reason: &str) -> bool {
-    use crate::reason::{ADMIN_UNAUTHENTICATED, OVERLOADED, TOO_MANY_ATTEMPTS};
+    use crate::reason::{
+        ADMIN_UNAUTHENTICATED, END_USER_ADDRESS_REQUIRED, OVERLOADED, TOO_MANY_ATTEMPTS,
+    };
     // Readers of the trail flush these first (`AuditFlush`), so deferring
     // them changes when a row is written, never whether a search finds it.
-    [OVERLOADED, TOO_MANY_ATTEMPTS, ADMIN_UNAUTHENTICATED].contains(&reason)
+    [
+        OVERLOADED,
+        TOO_MANY_ATTEMPTS,
+        ADMIN_UNAUTHENTICATED,
+        END_USER_ADDRESS_REQUIRED,
+    ]
+    .contains(&reason)
 }
 
 /// The row of a call whose answer is not known yet.

@@ -189,7 +189,7 @@ impl ServeArgs {
             lockout: self.lockout.policy()?,
             max_request_bytes: self.service.max_request_bytes()?,
             throttle: self.throttling.throttle()?,
-            source_policy: self.throttling.source_policy(),
+            source_policy: self.throttling.source_policy()?,
             tls: self.tls.settings()?,
             status_cache_ttl: self.service.status_cache_ttl()?,
         })

@@ -23,9 +23,14 @@ pub struct ThrottlingArgs {
     /// while throttling is on).
     #[arg(long, env = "PACER_LINK_SOURCE_BURST", default_value_t = 20)]
     pub source_burst: u32,
-    /// Take the caller's address from the first x-forwarded-for hop: only
-    /// behind a proxy or mesh gateway that always sets it.
-    #[arg(long, env = "PACER_LINK_TRUST_FORWARDED_FOR")]
+    /// Proxies in front of the service that each append to x-forwarded-for
+    /// (0 to 8): the caller's address is the hop this many from the right.
+    /// 0 takes the TCP peer. Only when every request comes through them.
+    #[arg(long, env = "PACER_LINK_TRUSTED_PROXY_HOPS", default_value_t = 0)]
+    pub trusted_proxy_hops: u8,
+    /// Removed: it trusted the leftmost x-forwarded-for hop, which the
+    /// client writes. Refused when set, so that it is not silently ignored.
+    #[arg(long, env = "PACER_LINK_TRUST_FORWARDED_FOR", hide = true)]
     pub trust_forwarded_for: bool,
 }
 
@@ -47,11 +52,19 @@ impl ThrottlingArgs {
     }
 
     /// Which address stands for the caller.
-    pub fn source_policy(&self) -> SourcePolicy {
+    pub fn source_policy(&self) -> Result<SourcePolicy, String> {
         if self.trust_forwarded_for {
-            SourcePolicy::FirstForwardedHop
-        } else {
-            SourcePolicy::Peer
+            return Err("PACER_LINK_TRUST_FORWARDED_FOR was removed: the leftmost \
+                 x-forwarded-for hop is written by the client; set \
+                 PACER_LINK_TRUSTED_PROXY_HOPS to the number of proxies that append to it"
+                .into());
+        }
+        match self.trusted_proxy_hops {
+            0 => Ok(SourcePolicy::Peer),
+            hops @ 1..=8 => Ok(SourcePolicy::TrustedProxies(hops)),
+            hops => Err(format!(
+                "PACER_LINK_TRUSTED_PROXY_HOPS must be between 0 and 8 (got {hops})"
+            )),
         }
     }
 }
@@ -96,13 +109,34 @@ mod tests {
     }
 
     #[test]
-    fn the_peer_is_the_caller_unless_forwarded_for_is_trusted() {
-        let trusting = ThrottlingArgs {
-            trust_forwarded_for: true,
+    fn the_peer_is_the_caller_unless_proxies_are_trusted() {
+        let two = ThrottlingArgs {
+            trusted_proxy_hops: 2,
             ..args()
         };
 
-        assert_eq!(args().source_policy(), SourcePolicy::Peer);
-        assert_eq!(trusting.source_policy(), SourcePolicy::FirstForwardedHop);
+        assert_eq!(args().source_policy(), Ok(SourcePolicy::Peer));
+        assert_eq!(two.source_policy(), Ok(SourcePolicy::TrustedProxies(2)));
+    }
+
+    #[test]
+    fn the_removed_leftmost_hop_option_and_too_many_hops_are_refused() {
+        let removed = ThrottlingArgs {
+            trust_forwarded_for: true,
+            ..args()
+        }
+        .source_policy();
+        let too_many = ThrottlingArgs {
+            trusted_proxy_hops: 9,
+            ..args()
+        }
+        .source_policy();
+
+        assert!(
+            removed
+                .unwrap_err()
+                .contains("PACER_LINK_TRUSTED_PROXY_HOPS")
+        );
+        assert!(too_many.unwrap_err().contains("between 0 and 8 (got 9)"));
     }
 }

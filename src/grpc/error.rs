@@ -27,6 +27,9 @@ pub enum ApiError {
         /// When the next attempt is allowed.
         retry_after: Duration,
     },
+    /// A front-end's sign-in did not name the filer's address.
+    #[error("end-user address required")]
+    EndUserAddressRequired,
     /// An event stream's consumer fell too far behind.
     #[error("event stream lagging")]
     EventStreamLagging,
@@ -38,6 +41,11 @@ pub enum ApiError {
 /// The status of an attempt refused by the per-source throttle.
 pub fn throttled(retry_after: Duration) -> Status {
     ApiError::SourceThrottled { retry_after }.into()
+}
+
+/// The status of a front-end's sign-in without the filer's address.
+pub fn end_user_address_required() -> Status {
+    ApiError::EndUserAddressRequired.into()
 }
 
 impl From<LinkError> for Status {
@@ -95,6 +103,18 @@ fn describe(
             reason::TOO_MANY_ATTEMPTS,
             "too many attempts from this address; retry after the delay in RetryInfo".into(),
         ),
+        ApiError::EndUserAddressRequired => {
+            violations.push(FieldViolation::new(
+                crate::throttle::END_USER_ADDRESS,
+                "a front-end must send the filer's IP address in this metadata",
+            ));
+            (
+                Code::InvalidArgument,
+                reason::END_USER_ADDRESS_REQUIRED,
+                "sign-ins relayed by a front-end need the filer's address in end-user-address"
+                    .into(),
+            )
+        }
         ApiError::EventStreamLagging => (
             Code::Aborted,
             reason::EVENT_STREAM_LAGGING,

@@ -1,7 +1,7 @@
 //! Token buckets per source address.
 //!
 //! Hand-written, not `governor`: its keyed limiter has no bound on sources;
-//! this table has one and fails open.
+//! this table has one, and when full forgets the sources seen longest ago.
 use std::{
     collections::HashMap,
     net::IpAddr,
@@ -33,6 +33,8 @@ impl ThrottleSettings {
 struct Bucket {
     tokens: f64,
     updated: Instant,
+    /// The source's last attempt: what a full table evicts by.
+    seen: Instant,
 }
 
 /// The buckets of every source seen recently.
@@ -73,19 +75,20 @@ impl SourceLimiter {
                 b.tokens < burst
             });
             if buckets.len() >= self.settings.max_sources {
-                // Still full (a wide attack): admit untracked sources rather
-                // than lock out every new caller; the per-account lockout
-                // still holds.
-                crate::metrics::metrics().source_throttled.inc();
-                tracing::warn!("source throttle table full; admitting an untracked source");
-                return Ok(());
+                // Still full (a wide attack): forget the least recently seen
+                // sources, never throttling itself; an eighth at a time, so
+                // the scan is paid once per many new sources.
+                evict_least_recent(&mut buckets, self.settings.max_sources / 8 + 1);
+                tracing::warn!("source throttle table full; forgot the sources seen longest ago");
             }
         }
         let bucket = buckets.entry(source).or_insert(Bucket {
             tokens: f64::from(self.settings.burst),
             updated: now,
+            seen: now,
         });
         self.refill(bucket, now);
+        bucket.seen = now;
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
             Ok(())
@@ -102,6 +105,23 @@ impl SourceLimiter {
             bucket.tokens = (bucket.tokens + 1.0).min(f64::from(self.settings.burst));
         }
     }
+}
+
+/// Removes the `count` buckets updated longest ago.
+fn evict_least_recent(buckets: &mut HashMap<IpAddr, Bucket>, count: usize) {
+    let mut ages: Vec<Instant> = buckets.values().map(|b| b.seen).collect();
+    let count = count.min(ages.len());
+    if count == 0 {
+        return;
+    }
+    let (_, cutoff, _) = ages.select_nth_unstable(count - 1);
+    let cutoff = *cutoff;
+    let mut left = count;
+    buckets.retain(|_, b| {
+        let evict = left > 0 && b.seen <= cutoff;
+        left -= usize::from(evict);
+        !evict
+    });
 }
 
 #[cfg(test)]
@@ -151,6 +171,26 @@ mod tests {
             let _ = l.try_take(ip, t0);
         }
         assert!(l.buckets.lock().unwrap().len() <= 4);
+    }
+
+    #[test]
+    fn a_full_table_forgets_the_oldest_sources_and_still_throttles_new_ones() {
+        let l = limiter(1, 1, 16);
+        let t0 = Instant::now();
+        let attacker = IpAddr::from([203, 0, 113, 1]);
+        let at = |ms: u64| t0 + Duration::from_millis(ms);
+        for i in 0..16u8 {
+            // Sources that each used their one attempt fill the table.
+            let _ = l.try_take(IpAddr::from([198, 51, 100, i]), at(u64::from(i)));
+        }
+        l.try_take(attacker, at(20)).unwrap();
+
+        let again = l.try_take(attacker, at(21));
+
+        assert!(again.is_err(), "a new source is throttled, not admitted");
+        let buckets = l.buckets.lock().unwrap();
+        assert!(buckets.len() <= 16);
+        assert!(!buckets.contains_key(&IpAddr::from([198, 51, 100, 0])));
     }
 
     #[test]

@@ -9,7 +9,7 @@ mod bucket;
 mod layer;
 
 pub use bucket::{SourceLimiter, ThrottleSettings};
-pub use layer::ThrottleLayer;
+pub use layer::{END_USER_ADDRESS, Refusals, ThrottleLayer};
 
 /// The sign-in methods a source is limited on, by gRPC path.
 pub fn is_sign_in(path: &str) -> bool {

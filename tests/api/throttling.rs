@@ -87,7 +87,7 @@ async fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
     let untrusted = spawn_app_with(limited).await;
     let trusted = spawn_app_with(|s| {
         limited(s);
-        s.source_policy = SourcePolicy::FirstForwardedHop;
+        s.source_policy = SourcePolicy::TrustedProxies(1);
     })
     .await;
 
