@@ -21,6 +21,9 @@ pub enum ApiError {
     /// A missing or wrong admin token.
     #[error("admin call not authenticated")]
     AdminUnauthenticated,
+    /// The caller policy does not let this caller call this method.
+    #[error("caller not allowed")]
+    CallerNotAllowed,
     /// The caller's address sent more attempts than its rate allows.
     #[error("too many attempts from this source")]
     SourceThrottled {
@@ -38,6 +41,11 @@ pub enum ApiError {
 /// The status of an attempt refused by the per-source throttle.
 pub fn throttled(retry_after: Duration) -> Status {
     ApiError::SourceThrottled { retry_after }.into()
+}
+
+/// The status of a call the caller policy does not grant.
+pub fn caller_not_allowed() -> Status {
+    ApiError::CallerNotAllowed.into()
 }
 
 impl From<LinkError> for Status {
@@ -89,6 +97,11 @@ fn describe(
             Code::Unauthenticated,
             reason::ADMIN_UNAUTHENTICATED,
             "admin calls need a valid \"authorization: Bearer <token>\"".into(),
+        ),
+        ApiError::CallerNotAllowed => (
+            Code::PermissionDenied,
+            reason::CALLER_NOT_ALLOWED,
+            "this caller may not call this method".into(),
         ),
         ApiError::SourceThrottled { .. } => (
             Code::ResourceExhausted,
