@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn a_malformed_policy_is_refused_naming_the_variable_and_line() {
-        let message = with_policy("[[caller]]\nid = 7\n").err().expect("refused");
+        let message = with_policy("[[caller]]\nid = 7\n").expect_err("refused");
 
         assert!(
             message.starts_with("PACER_LINK_CALLER_POLICY_FILE: ") && message.contains(": line 2:"),

@@ -35,7 +35,7 @@ impl IdentityLayer {
                 .headers()
                 .get_all("x-forwarded-client-cert")
                 .iter()
-                .last()
+                .next_back()
                 .and_then(|v| v.to_str().ok())
                 .and_then(spiffe_id_of_xfcc)
         } else {

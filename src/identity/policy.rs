@@ -153,7 +153,7 @@ allow = ["court.identity.v1.LinkStatusService/GetLinkStatus"]
     const DOCKETING: &str = "spiffe://court.example/ns/docketing/sa/docketing";
 
     fn refusal(text: &str) -> String {
-        CallerPolicy::parse(text).err().expect("refused")
+        CallerPolicy::parse(text).expect_err("refused")
     }
 
     #[test]
