@@ -1,5 +1,6 @@
 //! Who is calling: the address a per-source limit and the audit trail use.
 use std::net::{IpAddr, Ipv6Addr};
+use std::sync::Arc;
 
 use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 
@@ -26,6 +27,23 @@ impl CallerIdentity {
             id: ANONYMOUS.to_owned(),
             front_end: false,
         })
+    }
+}
+
+/// The caller as the per-RPC metrics label it: a policy's caller, `anonymous`
+/// or `other`, so that callers cannot grow the metric families without bound.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallerLabel(pub Arc<str>);
+
+/// The label of a caller the policy does not list.
+pub const OTHER: &str = "other";
+
+impl CallerLabel {
+    /// The label of a request's caller: `anonymous` when no identity layer ran.
+    pub fn of(extensions: &http::Extensions) -> String {
+        extensions
+            .get::<Self>()
+            .map_or_else(|| ANONYMOUS.to_owned(), |label| label.0.to_string())
     }
 }
 

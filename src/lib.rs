@@ -11,6 +11,7 @@ pub mod domain;
 pub mod events;
 mod grpc;
 pub mod health;
+pub mod identity;
 pub mod linking;
 pub mod metrics;
 pub mod mfa;

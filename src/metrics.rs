@@ -24,6 +24,8 @@ pub struct RpcLabels {
     pub method: String,
     /// The gRPC status code name, e.g. `OK`, `UNAUTHENTICATED`.
     pub code: String,
+    /// The caller: a caller the policy lists, `anonymous` or `other`.
+    pub caller: String,
 }
 
 /// Labels of an RPC's latency.
@@ -65,6 +67,8 @@ pub struct Metrics {
     pub hash_shed: Counter,
     /// Calls refused by the per-source rate limit.
     pub source_throttled: Counter,
+    /// Calls refused because the caller policy does not grant them.
+    pub callers_not_allowed: Counter,
     /// Audit events that could not be written.
     pub audit_failures: Counter,
     /// Stored password hashes upgraded to the configured parameters.
@@ -101,6 +105,7 @@ impl Metrics {
             lockouts: Counter::default(),
             hash_shed: Counter::default(),
             source_throttled: Counter::default(),
+            callers_not_allowed: Counter::default(),
             audit_failures: Counter::default(),
             rehashes: Counter::default(),
             links: Counter::default(),
@@ -112,7 +117,7 @@ impl Metrics {
         };
         registry.register(
             "rpc_requests",
-            "Finished RPCs by service, method and gRPC status code",
+            "Finished RPCs by service, method, gRPC status code and caller",
             metrics.rpc_requests.clone(),
         );
         registry.register(
@@ -159,6 +164,11 @@ impl Metrics {
             "source_throttled",
             "Calls refused by the per-source rate limit",
             metrics.source_throttled.clone(),
+        );
+        registry.register(
+            "callers_not_allowed",
+            "Calls refused because the caller policy does not grant them",
+            metrics.callers_not_allowed.clone(),
         );
         registry.register(
             "audit_failures",

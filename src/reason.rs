@@ -31,6 +31,8 @@ pub const PACER_ACCOUNT_ALREADY_EXISTS: &str = "PACER_ACCOUNT_ALREADY_EXISTS";
 pub const ECF_ACCOUNT_ALREADY_EXISTS: &str = "ECF_ACCOUNT_ALREADY_EXISTS";
 /// A missing or wrong admin token.
 pub const ADMIN_UNAUTHENTICATED: &str = "ADMIN_UNAUTHENTICATED";
+/// The caller policy does not let this caller call this method.
+pub const CALLER_NOT_ALLOWED: &str = "CALLER_NOT_ALLOWED";
 /// A sign-in shed because the hashing queue is full.
 pub const OVERLOADED: &str = "OVERLOADED";
 /// A front-end's sign-in without the filer's address in `end-user-address`.

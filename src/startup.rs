@@ -13,6 +13,7 @@ use crate::config::{Settings, ShutdownSettings};
 use crate::events::EventHub;
 use crate::grpc::{AccountAdminApi, AccountLinkApi, AdminAuth, FilerAuthApi, LinkStatusApi};
 use crate::health::{self, LIVENESS};
+use crate::identity::{AuthorizeLayer, IdentityLayer};
 use crate::linking::{AdminService, Credentials, LinkService, StatusCache, StatusService, demo};
 use crate::password::PasswordHasher;
 use crate::proto::{
@@ -41,6 +42,8 @@ pub struct Application {
     max_request_bytes: usize,
     audit: AuditLayer,
     throttle: ThrottleLayer,
+    identity: IdentityLayer,
+    authorize: AuthorizeLayer,
     tls: Option<ServerTlsConfig>,
 }
 
@@ -102,6 +105,9 @@ impl Application {
         if settings.admin_token.is_none() {
             tracing::warn!("no admin token configured: every admin call will be refused");
         }
+        if settings.callers.policy.is_none() {
+            tracing::warn!("no PACER_LINK_CALLER_POLICY_FILE: every caller may call anything");
+        }
         let listener = TcpListener::bind(settings.listen).await?;
         let metrics_listener = match settings.metrics_listen {
             Some(addr) => Some(TcpListener::bind(addr).await?),
@@ -122,6 +128,11 @@ impl Application {
             max_request_bytes: settings.max_request_bytes,
             audit,
             tls: settings.tls.as_ref().map(tls_config),
+            identity: IdentityLayer::new(&settings.callers),
+            authorize: AuthorizeLayer::new(
+                settings.callers.policy.clone(),
+                crate::grpc::caller_not_allowed,
+            ),
             throttle: ThrottleLayer::new(
                 SourceLimiter::new(settings.throttle),
                 settings.source_policy,
@@ -197,12 +208,18 @@ impl Application {
         if let Some(tls) = self.tls {
             server = server.tls_config(tls)?;
         }
+        // Outermost first. The caller is named before the span and metrics
+        // label it; the policy is enforced inside the audit layer, so that
+        // refusals are audited and the row names the caller, and before the
+        // throttle, so a caller refused outright spends no attempts.
         let serve = server
+            .layer(self.identity)
             // A server span and metrics per call.
             .layer(RpcTelemetryLayer)
             // Then an audit row per sign-in, flow step and admin call, which
-            // records throttled attempts too.
+            // records refused and throttled attempts too.
             .layer(self.audit)
+            .layer(self.authorize)
             .layer(self.throttle)
             .add_service(health_service)
             .add_service(reflection_v1)

@@ -1,6 +1,7 @@
 //! The service through its generated clients over PostgreSQL, each test on
 //! its own server over a fresh database: the API suite, then how it rides
-//! out PostgreSQL outages, runs as replicas and serves TLS.
+//! out PostgreSQL outages, runs as replicas, serves TLS and
+//! enforces the caller policy over mTLS.
 mod support;
 
 /// The backend the API suite runs on in this binary.
@@ -8,6 +9,8 @@ const BACKEND: pacer_link::store::Backend = pacer_link::store::Backend::Postgres
 
 mod api;
 
+#[path = "deployment/callers.rs"]
+mod callers;
 #[path = "deployment/db_faults.rs"]
 mod db_faults;
 #[path = "deployment/replicas.rs"]

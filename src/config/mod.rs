@@ -5,6 +5,7 @@
 //! Each subsystem owns its options and their validation; `ServeArgs` flattens
 //! them. A value outside its accepted range is refused with a message naming
 //! the variable, never silently changed.
+mod callers;
 mod database;
 mod events;
 mod hashing;
@@ -22,11 +23,13 @@ use clap::{Args, FromArgMatches, Parser, Subcommand};
 
 use crate::caller::SourcePolicy;
 use crate::events::EventSettings;
+use crate::identity::CallerSettings;
 use crate::mfa::TotpKey;
 use crate::password::HashParams;
 use crate::store::{LockoutPolicy, PoolSettings};
 use crate::throttle::ThrottleSettings;
 
+pub use callers::CallerArgs;
 pub use database::DatabaseArgs;
 pub use events::EventArgs;
 pub use hashing::HashingArgs;
@@ -80,6 +83,9 @@ pub struct ServeArgs {
     /// TLS on the gRPC port.
     #[command(flatten)]
     pub tls: TlsArgs,
+    /// Caller identity and the caller policy.
+    #[command(flatten)]
+    pub callers: CallerArgs,
     /// Per-account lockout.
     #[command(flatten)]
     pub lockout: LockoutArgs,
@@ -138,6 +144,8 @@ pub struct Settings {
     pub totp_key: Option<TotpKey>,
     /// TLS on the gRPC port, if configured.
     pub tls: Option<TlsSettings>,
+    /// How callers are named and what they may call.
+    pub callers: CallerSettings,
     /// Longest life of a cached link status; zero turns the cache off.
     pub status_cache_ttl: Duration,
 }
@@ -191,6 +199,7 @@ impl ServeArgs {
             throttle: self.throttling.throttle()?,
             source_policy: self.throttling.source_policy()?,
             tls: self.tls.settings()?,
+            callers: self.callers.settings()?,
             status_cache_ttl: self.service.status_cache_ttl()?,
         })
     }

@@ -21,6 +21,9 @@ pub enum ApiError {
     /// A missing or wrong admin token.
     #[error("admin call not authenticated")]
     AdminUnauthenticated,
+    /// The caller policy does not let this caller call this method.
+    #[error("caller not allowed")]
+    CallerNotAllowed,
     /// The caller's address sent more attempts than its rate allows.
     #[error("too many attempts from this source")]
     SourceThrottled {
@@ -46,6 +49,11 @@ pub fn throttled(retry_after: Duration) -> Status {
 /// The status of a front-end's sign-in without the filer's address.
 pub fn end_user_address_required() -> Status {
     ApiError::EndUserAddressRequired.into()
+}
+
+/// The status of a call the caller policy does not grant.
+pub fn caller_not_allowed() -> Status {
+    ApiError::CallerNotAllowed.into()
 }
 
 impl From<LinkError> for Status {
@@ -97,6 +105,11 @@ fn describe(
             Code::Unauthenticated,
             reason::ADMIN_UNAUTHENTICATED,
             "admin calls need a valid \"authorization: Bearer <token>\"".into(),
+        ),
+        ApiError::CallerNotAllowed => (
+            Code::PermissionDenied,
+            reason::CALLER_NOT_ALLOWED,
+            "this caller may not call this method".into(),
         ),
         ApiError::SourceThrottled { .. } => (
             Code::ResourceExhausted,

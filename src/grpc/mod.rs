@@ -11,7 +11,7 @@ mod link_status_service;
 
 pub use admin_auth::AdminAuth;
 pub use admin_service::AccountAdminApi;
-pub use error::{ApiError, end_user_address_required, throttled};
+pub use error::{ApiError, caller_not_allowed, end_user_address_required, throttled};
 pub use filer_auth_service::FilerAuthApi;
 pub use link_service::AccountLinkApi;
 pub use link_status_service::LinkStatusApi;

@@ -1,8 +1,9 @@
 //! A tower layer around every RPC: a server span named and attributed by the
 //! OpenTelemetry RPC conventions, joined to the caller's trace through the
-//! W3C `traceparent` / `tracestate` / `baggage` metadata, and the request,
-//! error and latency metrics. Nothing from the request body or other headers
-//! (which may carry the admin token) is recorded.
+//! W3C `traceparent` / `tracestate` / `baggage` metadata and carrying the
+//! caller's identity, and the request, error and latency metrics. Nothing
+//! from the request body or other headers (which may carry the admin token)
+//! is recorded.
 use std::{
     future::Future,
     pin::Pin,
@@ -17,6 +18,7 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::outcome::{code_name, error_chain, reason_of, status_of};
+use crate::caller::{CallerIdentity, CallerLabel};
 use crate::metrics::{MethodLabels, RpcLabels, metrics, seconds};
 
 /// Adds [`RpcTelemetry`] to a service.
@@ -71,6 +73,8 @@ where
         } else {
             ("unknown".to_owned(), "unknown".to_owned())
         };
+        let caller = CallerIdentity::of(request.extensions()).id;
+        let caller_label = CallerLabel::of(request.extensions());
         let span = tracing::info_span!(
             "rpc",
             otel.name = %format!("{service}/{method}"),
@@ -78,6 +82,7 @@ where
             rpc.system = "grpc",
             rpc.service = %service,
             rpc.method = %method,
+            caller.identity = %caller,
             rpc.grpc.status_code = tracing::field::Empty,
             otel.status_code = tracing::field::Empty,
         );
@@ -114,6 +119,7 @@ where
                     service: service.clone(),
                     method: method.clone(),
                     code: code_name(code),
+                    caller: caller_label,
                 })
                 .inc();
             m.rpc_duration

@@ -27,6 +27,11 @@ fn openssl(dir: &Path, args: &[&str]) {
 /// A CA `name` and a certificate it signs for `localhost`, for `usage`
 /// (serverAuth or clientAuth); files `<name>.pem`, `<leaf>.pem`, `<leaf>.key`.
 fn issue(dir: &Path, ca: &str, leaf: &str, usage: &str) {
+    issue_for(dir, ca, leaf, usage, "DNS:localhost");
+}
+
+/// As [`issue`], with the certificate naming `san` (e.g. `URI:spiffe://...`).
+pub fn issue_for(dir: &Path, ca: &str, leaf: &str, usage: &str, san: &str) {
     if !dir.join(format!("{ca}.pem")).exists() {
         openssl(
             dir,
@@ -52,7 +57,7 @@ fn issue(dir: &Path, ca: &str, leaf: &str, usage: &str) {
     std::fs::write(
         dir.join(format!("{leaf}.ext")),
         format!(
-            "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n\
+            "subjectAltName={san}\nbasicConstraints=CA:FALSE\n\
              keyUsage=digitalSignature\nextendedKeyUsage={usage}\n"
         ),
     )
@@ -96,7 +101,8 @@ fn issue(dir: &Path, ca: &str, leaf: &str, usage: &str) {
     );
 }
 
-fn read(dir: &Path, file: &str) -> Vec<u8> {
+/// The bytes of `file` in `dir`.
+pub fn read(dir: &Path, file: &str) -> Vec<u8> {
     std::fs::read(dir.join(file)).unwrap()
 }
 
@@ -132,7 +138,8 @@ async fn health(addr: SocketAddr, tls: Option<ClientTlsConfig>) -> Result<(), St
         .map_err(|e| e.to_string())
 }
 
-fn trusting(dir: &Path) -> ClientTlsConfig {
+/// A client configuration trusting the test CA `ca.pem` for `localhost`.
+pub fn trusting(dir: &Path) -> ClientTlsConfig {
     ClientTlsConfig::new()
         .ca_certificate(Certificate::from_pem(read(dir, "ca.pem")))
         .domain_name("localhost")

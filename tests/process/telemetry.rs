@@ -219,8 +219,8 @@ async fn a_linking_flow_is_traced_and_counted_without_secrets() {
         assert!(!found(secret), "a secret reached the traces");
     }
     for line in [
-        "pacer_link_rpc_requests_total{service=\"court.identity.v1.AccountLinkService\",method=\"ConfirmLink\",code=\"OK\"} 1",
-        "pacer_link_rpc_requests_total{service=\"court.identity.v1.AccountLinkService\",method=\"AuthenticatePacer\",code=\"UNAUTHENTICATED\"} 1",
+        "pacer_link_rpc_requests_total{service=\"court.identity.v1.AccountLinkService\",method=\"ConfirmLink\",code=\"OK\",caller=\"anonymous\"} 1",
+        "pacer_link_rpc_requests_total{service=\"court.identity.v1.AccountLinkService\",method=\"AuthenticatePacer\",code=\"UNAUTHENTICATED\",caller=\"anonymous\"} 1",
         "pacer_link_links_total 1",
     ] {
         assert!(

@@ -1,0 +1,189 @@
+//! Caller identity and the caller policy over real mTLS: each client
+//! certificate, made by the openssl command for each run, names its caller
+//! in a SPIFFE URI SAN.
+use std::{net::SocketAddr, path::Path, sync::Arc};
+
+use pacer_link::{
+    config::TlsSettings,
+    identity::{CallerPolicy, CallerSettings},
+    proto::{
+        self, account_admin_service_client::AccountAdminServiceClient,
+        account_link_service_client::AccountLinkServiceClient,
+        link_status_service_client::LinkStatusServiceClient,
+    },
+    reason,
+    startup::Application,
+};
+use tonic::{
+    Code,
+    transport::{Channel, Identity},
+};
+use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+use crate::support::{self, app::test_settings, assert_reason, database::TestDatabase, demo};
+use crate::tls::{issue_for, read, trusting};
+
+const FRONT_END: &str = "spiffe://court.example/ns/cmecf/sa/cmecf-web";
+const STATUS_READER: &str = "spiffe://court.example/ns/docketing/sa/docketing";
+const OPERATOR: &str = "spiffe://court.example/ns/ops/sa/audit-reader";
+const STRANGER: &str = "spiffe://court.example/ns/elsewhere/sa/stranger";
+
+const POLICY: &str = r#"
+[[caller]]
+id = "spiffe://court.example/ns/cmecf/sa/cmecf-web"
+allow = ["court.identity.v1.AccountLinkService/*",
+         "court.identity.v1.FilerAuthService/AuthenticateFiler"]
+front_end = true
+[[caller]]
+id = "spiffe://court.example/ns/docketing/sa/docketing"
+allow = ["court.identity.v1.LinkStatusService/GetLinkStatus",
+         "court.identity.v1.LinkStatusService/BatchGetLinkStatus"]
+[[caller]]
+id = "spiffe://court.example/ns/ops/sa/audit-reader"
+allow = ["court.identity.v1.AccountAdminService/*"]
+"#;
+
+/// The server, under [`POLICY`] and requiring client certificates, and a
+/// client certificate for each caller, named after its role.
+async fn serve(dir: &Path) -> SocketAddr {
+    issue_for(dir, "ca", "server", "serverAuth", "DNS:localhost");
+    for (leaf, id) in [
+        ("front-end", FRONT_END),
+        ("status-reader", STATUS_READER),
+        ("operator", OPERATOR),
+        ("stranger", STRANGER),
+    ] {
+        issue_for(dir, "ca", leaf, "clientAuth", &format!("URI:{id}"));
+    }
+    let db = TestDatabase::fresh(pacer_link::store::Backend::Sqlite).await;
+    let mut settings = test_settings(db.url.clone());
+    settings.tls = Some(TlsSettings {
+        cert_pem: read(dir, "server.pem"),
+        key_pem: read(dir, "server.key"),
+        client_ca_pem: Some(read(dir, "ca.pem")),
+    });
+    settings.callers = CallerSettings {
+        policy: Some(Arc::new(CallerPolicy::parse(POLICY).unwrap())),
+        trust_xfcc: false,
+    };
+    let app = Application::build(settings).await.unwrap();
+    let addr = app.local_addr();
+    tokio::spawn(async move {
+        let _db = db;
+        app.run_until(std::future::pending()).await
+    });
+    addr
+}
+
+/// A channel presenting the certificate `leaf`.
+async fn as_caller(dir: &Path, addr: SocketAddr, leaf: &str) -> Channel {
+    let identity = Identity::from_pem(
+        read(dir, &format!("{leaf}.pem")),
+        read(dir, &format!("{leaf}.key")),
+    );
+    Channel::from_shared(format!("https://localhost:{}", addr.port()))
+        .unwrap()
+        .tls_config(trusting(dir).identity(identity))
+        .unwrap()
+        .connect()
+        .await
+        .unwrap()
+}
+
+async fn authenticate_pacer(channel: Channel) -> Result<(), tonic::Status> {
+    AccountLinkServiceClient::new(channel)
+        .authenticate_pacer(proto::AuthenticatePacerRequest {
+            court_id: demo::COURT_ID.into(),
+            username: demo::PACER_USERNAME.into(),
+            password: demo::PACER_PASSWORD.into(),
+            ..Default::default()
+        })
+        .await
+        .map(|_| ())
+}
+
+async fn get_link_status(channel: Channel) -> Result<(), tonic::Status> {
+    LinkStatusServiceClient::new(channel)
+        .get_link_status(proto::GetLinkStatusRequest {
+            court_id: demo::COURT_ID.into(),
+            subject: Some(proto::get_link_status_request::Subject::EcfLogin(
+                demo::ECF_LOGIN.into(),
+            )),
+        })
+        .await
+        .map(|_| ())
+}
+
+fn denied(result: Result<(), tonic::Status>) -> bool {
+    matches!(result, Err(status) if status.code() == Code::PermissionDenied)
+}
+
+#[tokio::test]
+async fn the_front_end_may_authenticate_pacer_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(dir.path()).await;
+
+    let result = authenticate_pacer(as_caller(dir.path(), addr, "front-end").await).await;
+
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[tokio::test]
+async fn the_status_reader_is_refused_authenticate_pacer() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(dir.path()).await;
+
+    let result = authenticate_pacer(as_caller(dir.path(), addr, "status-reader").await).await;
+
+    let status = support::expect_err(result);
+    assert_reason(&status, Code::PermissionDenied, reason::CALLER_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn the_status_reader_may_get_link_status_and_a_stranger_may_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(dir.path()).await;
+
+    let reader = get_link_status(as_caller(dir.path(), addr, "status-reader").await).await;
+    let stranger = get_link_status(as_caller(dir.path(), addr, "stranger").await).await;
+
+    assert!(!denied(reader), "the status reader was refused");
+    let status = support::expect_err(stranger);
+    assert_reason(&status, Code::PermissionDenied, reason::CALLER_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn health_is_open_to_callers_the_policy_does_not_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(dir.path()).await;
+
+    let health = HealthClient::new(as_caller(dir.path(), addr, "stranger").await)
+        .check(HealthCheckRequest::default())
+        .await;
+
+    assert!(health.is_ok(), "{health:?}");
+}
+
+#[tokio::test]
+async fn a_refused_call_is_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(dir.path()).await;
+    let refused = authenticate_pacer(as_caller(dir.path(), addr, "status-reader").await).await;
+
+    let trail = AccountAdminServiceClient::new(as_caller(dir.path(), addr, "operator").await)
+        .list_audit_events(support::admin_request(
+            proto::ListAuditEventsRequest::default(),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+
+    assert!(denied(refused));
+    assert!(
+        trail.events.iter().any(|e| e.rpc == "AuthenticatePacer"
+            && e.outcome == "PERMISSION_DENIED"
+            && e.reason == reason::CALLER_NOT_ALLOWED),
+        "{:?}",
+        trail.events
+    );
+}
