@@ -90,14 +90,16 @@ impl Application {
         .with_status_cache(cache.clone());
         let audit = AuditLayer::new(store.clone(), clock.clone(), settings.source_policy);
         let admin = AdminService::new(store.clone(), hasher, clock, settings.totp_key.clone())
-            .with_status_cache(cache.clone());
+            .with_status_cache(cache.clone())
+            .with_lockout_policy(settings.lockout);
         let status = StatusService::new(store.clone(), credentials, cache);
         if settings.demo {
             demo::load(&admin).await?;
             tracing::info!("demo data loaded");
         }
-        if settings.admin_token.is_none() {
-            tracing::warn!("no admin token configured: every admin call will be refused");
+        let operators = settings.all_operators();
+        if operators.is_empty() {
+            tracing::warn!("no operator configured: every admin call will be refused");
         }
         let listener = TcpListener::bind(settings.listen).await?;
         let metrics_listener = match settings.metrics_listen {
@@ -110,7 +112,7 @@ impl Application {
             store,
             links,
             admin,
-            admin_auth: AdminAuth::new(settings.admin_token.as_deref()),
+            admin_auth: AdminAuth::new(operators),
             status,
             hub,
             stream_buffer: settings.events.stream_buffer,
