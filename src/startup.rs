@@ -96,14 +96,16 @@ impl Application {
         .with_status_cache(cache.clone());
         let audit = AuditLayer::new(store.clone(), clock.clone(), settings.source_policy);
         let admin = AdminService::new(store.clone(), hasher, clock, settings.totp_key.clone())
-            .with_status_cache(cache.clone());
+            .with_status_cache(cache.clone())
+            .with_lockout_policy(settings.lockout);
         let status = StatusService::new(store.clone(), credentials, cache);
         if settings.demo {
             demo::load(&admin).await?;
             tracing::info!("demo data loaded");
         }
-        if settings.admin_token.is_none() {
-            tracing::warn!("no admin token configured: every admin call will be refused");
+        let operators = settings.all_operators();
+        if operators.is_empty() {
+            tracing::warn!("no operator configured: every admin call will be refused");
         }
         if settings.callers.policy.is_none() {
             tracing::warn!("no PACER_LINK_CALLER_POLICY_FILE: every caller may call anything");
@@ -119,7 +121,7 @@ impl Application {
             store,
             links,
             admin,
-            admin_auth: AdminAuth::new(settings.admin_token.as_deref()),
+            admin_auth: AdminAuth::new(operators),
             status,
             hub,
             stream_buffer: settings.events.stream_buffer,

@@ -1,4 +1,5 @@
 #![no_main]
+use pacer_link::store::PasswordOwner;
 use pacer_link_fuzz::{fuzz_service, linking::*, parsed_as};
 
 fuzz_service! {
@@ -9,4 +10,6 @@ fuzz_service! {
     ResetEcfPasswordRequest => parsed_as::<ResetEcfPassword, _>,
     EnrollTotpRequest => parsed_as::<EnrollTotp, _>,
     ListAuditEventsRequest => parsed_as::<AuditQuery, _>,
+    GetAccountSecurityRequest => parsed_as::<PasswordOwner, _>,
+    UnlockAccountRequest => parsed_as::<UnlockAccount, _>,
 }

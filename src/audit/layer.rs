@@ -100,7 +100,8 @@ where
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let path = request.uri().path().trim_start_matches('/');
         let (service, method) = path.split_once('/').unwrap_or((path, ""));
-        if !super::is_audited(service) || method.is_empty() || method.len() > 64 {
+        let audited = super::audited(service);
+        if audited == super::Audited::Never || method.is_empty() || method.len() > 64 {
             return Box::pin(self.inner.call(request));
         }
         let rpc = method.to_owned();
@@ -117,20 +118,26 @@ where
             // Until the answer is known, a row is owed: if the caller hangs
             // up or its deadline passes, the future is dropped and the guard
             // queues the row with CANCELLED or DEADLINE_EXCEEDED.
+            let row = (layer.clone(), rpc, caller, facts);
+            // A status read the caller gave up on owes no row.
             let mut owed = Owed {
-                row: Some((layer.clone(), rpc, caller, facts)),
+                row: (audited == super::Audited::Always).then(|| row.clone()),
                 deadline,
             };
             let result = future.await;
-            let Some((layer, rpc, caller, facts)) = owed.row.take() else {
-                return result;
-            };
+            owed.row = None;
+            let (layer, rpc, caller, facts) = row;
             let status = result.as_ref().ok().and_then(status_of);
             let (outcome, reason) = match (&result, &status) {
                 (Err(_), _) => (tonic::Code::Internal, None),
                 (Ok(_), None) => (tonic::Code::Ok, None),
                 (Ok(_), Some(status)) => (status.code(), reason_of(status)),
             };
+            if audited == super::Audited::WhenRefused
+                && reason.as_deref() != Some(crate::reason::CALLER_NOT_ALLOWED)
+            {
+                return result;
+            }
             let deferred = reason.as_deref().is_some_and(is_refusal);
             let event = layer.event(rpc, caller, &facts, outcome, reason);
             // A refused call did no work: its row is queued so that the
@@ -179,7 +186,8 @@ impl AuditLayer {
 /// Refusals made before any credential was checked or anything changed.
 fn is_refusal(reason: &str) -> bool {
     use crate::reason::{
-        ADMIN_UNAUTHENTICATED, END_USER_ADDRESS_REQUIRED, OVERLOADED, TOO_MANY_ATTEMPTS,
+        ADMIN_UNAUTHENTICATED, CALLER_NOT_ALLOWED, END_USER_ADDRESS_REQUIRED, OVERLOADED,
+        TOO_MANY_ATTEMPTS,
     };
     // Readers of the trail flush these first (`AuditFlush`), so deferring
     // them changes when a row is written, never whether a search finds it.
@@ -188,6 +196,7 @@ fn is_refusal(reason: &str) -> bool {
         TOO_MANY_ATTEMPTS,
         ADMIN_UNAUTHENTICATED,
         END_USER_ADDRESS_REQUIRED,
+        CALLER_NOT_ALLOWED,
     ]
     .contains(&reason)
 }

@@ -9,12 +9,25 @@ mod layer;
 pub use facts::{AuditFacts, sanitize};
 pub use layer::{AuditFlush, AuditLayer};
 
-/// The methods the trail records: everything but the read-only status calls.
-pub fn is_audited(service: &str) -> bool {
-    matches!(
-        service,
+/// Which calls of a service the trail records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audited {
+    /// Every call: sign-ins, flow steps, admin calls.
+    Always,
+    /// Only calls the caller policy refused: the read-only status calls,
+    /// whose volume would bury everything else.
+    WhenRefused,
+    /// Never: health and reflection.
+    Never,
+}
+
+/// Which calls of `service` the trail records.
+pub fn audited(service: &str) -> Audited {
+    match service {
         "court.identity.v1.AccountLinkService"
-            | "court.identity.v1.AccountAdminService"
-            | "court.identity.v1.FilerAuthService"
-    )
+        | "court.identity.v1.AccountAdminService"
+        | "court.identity.v1.FilerAuthService" => Audited::Always,
+        "court.identity.v1.LinkStatusService" => Audited::WhenRefused,
+        _ => Audited::Never,
+    }
 }

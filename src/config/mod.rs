@@ -10,6 +10,7 @@ mod database;
 mod events;
 mod hashing;
 mod lockout;
+mod operators;
 mod secrets;
 mod service;
 mod shutdown;
@@ -34,6 +35,7 @@ pub use database::DatabaseArgs;
 pub use events::EventArgs;
 pub use hashing::HashingArgs;
 pub use lockout::LockoutArgs;
+pub use operators::{OPERATORS_FILE_ENV, Operator, OperatorArgs};
 pub use secrets::{ADMIN_TOKEN_ENV, Secrets, TOTP_KEY_ENV, secret_from_env};
 pub use service::ServiceArgs;
 pub use shutdown::{ShutdownArgs, ShutdownSettings};
@@ -101,6 +103,9 @@ pub struct ServeArgs {
     /// The database.
     #[command(flatten)]
     pub database: DatabaseArgs,
+    /// Who may make admin calls.
+    #[command(flatten)]
+    pub operators: OperatorArgs,
 }
 
 /// Everything the service needs to start, validated.
@@ -122,8 +127,11 @@ pub struct Settings {
     pub hash_params: HashParams,
     /// Most concurrent hashes.
     pub hash_concurrency: usize,
-    /// The admin bearer token; `None` refuses every admin call.
+    /// The development admin token, held by the operator `admin`.
     pub admin_token: Option<String>,
+    /// The operators of `PACER_LINK_OPERATORS_FILE`; with no token either,
+    /// every admin call is refused.
+    pub operators: Vec<Operator>,
     /// Event stream settings.
     pub events: EventSettings,
     /// Shutdown timing.
@@ -179,6 +187,8 @@ impl ServeArgs {
     /// Validates the options, with secrets already in hand.
     pub fn settings_with(&self, secrets: Secrets) -> Result<Settings, String> {
         let hash_concurrency = self.hashing.concurrency();
+        let operators = self.operators.operators()?;
+        operators::check_dev(&operators, secrets.admin_token.is_some())?;
         Ok(Settings {
             listen: self.service.listen,
             database_url: self.database.url()?,
@@ -190,6 +200,7 @@ impl ServeArgs {
             hash_concurrency,
             hash_queue_depth: self.hashing.queue_depth(hash_concurrency)?,
             admin_token: secrets.admin_token,
+            operators,
             totp_key: secrets.totp_key,
             events: self.events.settings()?,
             shutdown: self.shutdown.settings()?,

@@ -1,6 +1,7 @@
 //! `AccountAdminService`: operator calls, behind [`super::admin_auth::AdminAuth`].
 use tonic::{Request, Response, Status};
 
+use super::admin_auth::OperatorName;
 use super::audited::take;
 use super::convert::{admin_security, timestamp};
 use crate::audit::AuditFlush;
@@ -90,5 +91,25 @@ impl AccountAdminService for AccountAdminApi {
         self.1.flush().await;
         let page = self.0.audit_events(query).await?;
         Ok(Response::new(page.into()))
+    }
+
+    async fn get_account_security(
+        &self,
+        request: Request<proto::GetAccountSecurityRequest>,
+    ) -> Result<Response<proto::GetAccountSecurityResponse>, Status> {
+        let account = take(request).0.try_into()?;
+        let security = self.0.account_security(&account).await?;
+        Ok(Response::new(security.into()))
+    }
+
+    async fn unlock_account(
+        &self,
+        request: Request<proto::UnlockAccountRequest>,
+    ) -> Result<Response<proto::UnlockAccountResponse>, Status> {
+        let operator = request.extensions().get::<OperatorName>().cloned();
+        let operator = operator.map_or_else(|| "unknown".into(), |o| o.0);
+        let cmd = take(request).0.try_into()?;
+        let was_locked = self.0.unlock_account(cmd, &operator).await?;
+        Ok(Response::new(proto::UnlockAccountResponse { was_locked }))
     }
 }

@@ -50,3 +50,30 @@ attributed! {
     EnrollTotpRequest => [username: subject],
     ListAuditEventsRequest => [],
 }
+
+/// A help-desk request names a PACER account, or a CM/ECF login with its
+/// court. UnlockAccount's reason has no place in the row: the domain logs it
+/// with the operator.
+macro_rules! attributed_account {
+    ($($message:ident => $oneof:ident),* $(,)?) => {$(
+        impl Attributed for proto::$message {
+            fn attribute(&self, facts: &AuditFacts) {
+                use proto::$oneof::Account;
+                match &self.account {
+                    Some(Account::PacerUsername(username)) => {
+                        facts.subject(username);
+                    }
+                    Some(Account::EcfAccount(ecf)) => {
+                        facts.court(&ecf.court_id).subject(&ecf.ecf_login);
+                    }
+                    None => {}
+                }
+            }
+        }
+    )*};
+}
+
+attributed_account! {
+    GetAccountSecurityRequest => get_account_security_request,
+    UnlockAccountRequest => unlock_account_request,
+}

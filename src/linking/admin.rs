@@ -8,16 +8,19 @@ use super::{
 use crate::clock::Clock;
 use crate::mfa::TotpKey;
 use crate::password::PasswordHasher;
-use crate::store::{NewCourt, NewEcfAccount, NewPacerAccount, ResetOutcome, Store, UnlinkOutcome};
+use crate::store::{
+    LockoutPolicy, NewCourt, NewEcfAccount, NewPacerAccount, ResetOutcome, Store, UnlinkOutcome,
+};
 
 /// Creates courts and accounts; passwords are hashed before they reach the store.
 #[derive(Clone)]
 pub struct AdminService {
     pub(super) store: Arc<dyn Store>,
     hasher: PasswordHasher,
-    clock: Arc<dyn Clock>,
+    pub(super) clock: Arc<dyn Clock>,
     pub(super) totp_key: Option<TotpKey>,
     status_cache: Option<Arc<super::StatusCache>>,
+    pub(super) lockout: Option<LockoutPolicy>,
 }
 
 impl AdminService {
@@ -34,12 +37,19 @@ impl AdminService {
             clock,
             totp_key,
             status_cache: None,
+            lockout: None,
         }
     }
 
     /// Keeps `cache` current for the links this service removes.
     pub fn with_status_cache(mut self, cache: Option<Arc<super::StatusCache>>) -> Self {
         self.status_cache = cache;
+        self
+    }
+
+    /// Reads lockout state under `policy`, the one sign-ins are held to.
+    pub fn with_lockout_policy(mut self, policy: LockoutPolicy) -> Self {
+        self.lockout = Some(policy);
         self
     }
 

@@ -141,7 +141,7 @@ impl Credentials {
     /// Ends a successful sign-in: gives its counted attempt back and forgets
     /// consecutive failures.
     pub async fn settle(&self, subject: &SignInSubject) -> Result<(), LinkError> {
-        Ok(self.store.clear_failures(subject).await?)
+        Ok(self.store.clear_failures(subject, self.clock.now()).await?)
     }
 
     /// Proves PACER credentials in an existing court: the court, the
@@ -233,7 +233,7 @@ impl Credentials {
             facts.hidden_reason(if locked_now { "MFA_LOCKED_NOW" } else { miss });
             return Err(LinkError::MfaRequired);
         }
-        self.store.clear_failures(&subject).await?;
+        self.store.clear_failures(&subject, now).await?;
         Ok(())
     }
 

@@ -5,6 +5,7 @@ mod credentials;
 pub mod demo;
 mod error;
 mod flow;
+mod help_desk;
 mod second_factor;
 mod status;
 mod status_cache;
@@ -20,6 +21,7 @@ pub use commands::{
 pub use credentials::Credentials;
 pub use error::LinkError;
 use flow::AnyFlow;
+pub use help_desk::{AccountSecurity, UnlockAccount};
 pub use second_factor::{AuditPage, AuditQuery, EnrollTotp, Secret};
 pub use status::{MAX_BATCH, StatusService};
 pub use status_cache::StatusCache;

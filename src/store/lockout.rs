@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::StoreError;
+use super::{PasswordOwner, SecurityRecord, StoreError};
 use crate::domain::{CourtId, EcfLogin, PacerUsername};
 
 /// Whose failed sign-ins are counted: a PACER username, or a CM/ECF login in a court.
@@ -38,6 +38,14 @@ impl SignInSubject {
         Self {
             kind: "ecf",
             subject: format!("{}:{}", court.as_str(), login.as_str()),
+        }
+    }
+
+    /// The sign-ins of a PACER or CM/ECF account.
+    pub fn of(account: &PasswordOwner) -> Self {
+        match account {
+            PasswordOwner::Pacer(username) => Self::pacer(username),
+            PasswordOwner::Ecf(court, login) => Self::ecf(court, login),
         }
     }
 }
@@ -102,9 +110,23 @@ pub trait LockoutStore: Send + Sync {
         policy: &LockoutPolicy,
     ) -> Result<FailureOutcome, StoreError>;
 
-    /// After a successful sign-in (whose attempt was counted beforehand):
-    /// gives that attempt back and forgets consecutive failures and locks.
-    async fn clear_failures(&self, subject: &SignInSubject) -> Result<(), StoreError>;
+    /// After a successful sign-in at `now` (whose attempt was counted
+    /// beforehand): gives that attempt back and forgets consecutive failures
+    /// and locks.
+    async fn clear_failures(
+        &self,
+        subject: &SignInSubject,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// An account's sign-in security, for the help desk; `None` when there
+    /// is no such account.
+    async fn security(&self, account: &PasswordOwner)
+    -> Result<Option<SecurityRecord>, StoreError>;
+
+    /// Ends the subject's lock, hourly cap included, and forgets its
+    /// failures and past locks; nothing to do for a subject without any.
+    async fn unlock(&self, subject: &SignInSubject) -> Result<(), StoreError>;
 }
 
 /// A subject's stored failure state.

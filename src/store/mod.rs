@@ -10,6 +10,7 @@ mod flows;
 pub mod lockout;
 pub mod postgres;
 mod second_factor;
+mod security;
 mod sql;
 pub mod sqlite;
 
@@ -30,6 +31,7 @@ pub use flows::{
 };
 pub use lockout::{FailureOutcome, LockoutPolicy, LockoutStore, SignInSubject};
 pub use second_factor::{SecondFactorStore, TotpEnrollment};
+pub use security::SecurityRecord;
 
 /// The store traits, for callers of a `dyn Store`'s methods.
 pub mod prelude {

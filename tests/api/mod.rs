@@ -5,6 +5,7 @@ mod audit;
 mod events;
 mod filer_auth;
 mod flow_errors;
+mod help_desk;
 mod input_validation;
 mod link_flow;
 mod link_status;

@@ -15,6 +15,7 @@ use crate::proto;
 use crate::store::LinkRecord;
 
 pub mod admin_security;
+pub mod help_desk;
 pub mod status;
 
 /// The protobuf form of a time.

@@ -7,9 +7,13 @@ use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 use uuid::Uuid;
 
+use super::security;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
 use crate::store::lockout::{FailureRow, after_failure, locked};
-use crate::store::{FailureOutcome, LockoutPolicy, LockoutStore, SignInSubject, StoreError};
+use crate::store::{
+    FailureOutcome, LockoutPolicy, LockoutStore, PasswordOwner, SecurityRecord, SignInSubject,
+    StoreError,
+};
 
 /// Compare-and-set tries before a failure is counted under a row lock.
 const FAILURE_CAS_ATTEMPTS: usize = 3;
@@ -17,8 +21,10 @@ const FAILURE_CAS_ATTEMPTS: usize = 3;
 const FAILURE_COLUMNS: &str =
     "consecutive, last_failure_at, locked_until, lockouts, hour_start, hour_count";
 
+/// `prior_failed_at` keeps the time a success will put back (see CLEAR_FAILURES).
 const WRITE_FAILURE: &str = "UPDATE sign_in_failures SET consecutive = $3, \
-     last_failure_at = $4, locked_until = $5, lockouts = $6, hour_start = $7, hour_count = $8, \
+     last_failure_at = $4, prior_failed_at = last_failed_at, last_failed_at = $4, \
+     locked_until = $5, lockouts = $6, hour_start = $7, hour_count = $8, \
      version = version + 1 WHERE subject_kind = $1 AND subject = $2 AND version = $9";
 
 /// A subject's first failure: its row, counting nothing yet.
@@ -26,8 +32,11 @@ const INSERT_FIRST_FAILURE: &str = "INSERT INTO sign_in_failures (subject_kind, 
      consecutive, last_failure_at, locked_until, lockouts, hour_start, hour_count) \
      VALUES ($1, $2, 0, $3, NULL, 0, $3, 0) ON CONFLICT (subject_kind, subject) DO NOTHING";
 
+/// A success gives its counted attempt back, and with it the failure time
+/// that attempt recorded.
 const CLEAR_FAILURES: &str = "UPDATE sign_in_failures SET consecutive = 0, lockouts = 0, \
-     locked_until = NULL, hour_count = CASE WHEN hour_count > 0 THEN hour_count - 1 ELSE 0 END, \
+     locked_until = NULL, last_success_at = $3, last_failed_at = prior_failed_at, \
+     hour_count = CASE WHEN hour_count > 0 THEN hour_count - 1 ELSE 0 END, \
      version = version + 1 WHERE subject_kind = $1 AND subject = $2";
 
 fn select_failure_row() -> sqlx::AssertSqlSafe<String> {
@@ -224,9 +233,60 @@ where
         skip_all,
         fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "clear_failures")
     )]
-    async fn clear_failures(&self, subject: &SignInSubject) -> Result<(), StoreError> {
+    async fn clear_failures(
+        &self,
+        subject: &SignInSubject,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
         let _writer = self.write_guard().await;
         sqlx::query(CLEAR_FAILURES)
+            .bind(subject.kind)
+            .bind(subject.subject.as_str())
+            .bind(D::time_param(now))
+            .execute(self.pool())
+            .await
+            .map_err(D::store_error)?;
+        Ok(())
+    }
+
+    #[tracing::instrument(
+        name = "db",
+        level = "info",
+        skip_all,
+        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "security")
+    )]
+    async fn security(
+        &self,
+        account: &PasswordOwner,
+    ) -> Result<Option<SecurityRecord>, StoreError> {
+        let (sql, params) = security::statement(account);
+        let mut query = sqlx::query::<D::Db>(sql);
+        for param in params {
+            query = query.bind(param);
+        }
+        let Some(row) = query
+            .fetch_optional(self.pool())
+            .await
+            .map_err(D::store_error)?
+        else {
+            return Ok(None);
+        };
+        let failures = match Rows::<D>::column::<Option<i64>>(&row, "version")? {
+            Some(_) => Some(Failures::<D>::decode(&row)?.0),
+            None => None,
+        };
+        security::record::<D>(&row, failures).map(Some)
+    }
+
+    #[tracing::instrument(
+        name = "db",
+        level = "info",
+        skip_all,
+        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "unlock")
+    )]
+    async fn unlock(&self, subject: &SignInSubject) -> Result<(), StoreError> {
+        let _writer = self.write_guard().await;
+        sqlx::query(security::UNLOCK)
             .bind(subject.kind)
             .bind(subject.subject.as_str())
             .execute(self.pool())

@@ -17,6 +17,7 @@ mod flows;
 mod lockout;
 mod rows;
 mod second_factor;
+mod security;
 
 use std::future::Future;
 
