@@ -46,6 +46,14 @@ allow = ["court.identity.v1.AccountAdminService/*"]
 /// The server, under [`POLICY`] and requiring client certificates, and a
 /// client certificate for each caller, named after its role.
 async fn serve(dir: &Path) -> SocketAddr {
+    serve_with(dir, |_| {}).await
+}
+
+/// As [`serve`], with settings `adjust` may change.
+async fn serve_with(
+    dir: &Path,
+    adjust: impl FnOnce(&mut pacer_link::config::Settings),
+) -> SocketAddr {
     issue_for(dir, "ca", "server", "serverAuth", "DNS:localhost");
     for (leaf, id) in [
         ("front-end", FRONT_END),
@@ -66,6 +74,7 @@ async fn serve(dir: &Path) -> SocketAddr {
         policy: Some(Arc::new(CallerPolicy::parse(POLICY).unwrap())),
         trust_xfcc: false,
     };
+    adjust(&mut settings);
     let app = Application::build(settings).await.unwrap();
     let addr = app.local_addr();
     tokio::spawn(async move {
@@ -91,13 +100,36 @@ async fn as_caller(dir: &Path, addr: SocketAddr, leaf: &str) -> Channel {
 }
 
 async fn authenticate_pacer(channel: Channel) -> Result<(), tonic::Status> {
+    sign_in_from(
+        channel,
+        "198.51.100.10",
+        demo::PACER_USERNAME,
+        demo::PACER_PASSWORD,
+    )
+    .await
+}
+
+/// A PACER sign-in relayed for the filer at `filer` (an empty `filer`
+/// sends no `end-user-address`).
+async fn sign_in_from(
+    channel: Channel,
+    filer: &str,
+    username: &str,
+    password: &str,
+) -> Result<(), tonic::Status> {
+    let mut request = tonic::Request::new(proto::AuthenticatePacerRequest {
+        court_id: demo::COURT_ID.into(),
+        username: username.into(),
+        password: password.into(),
+        ..Default::default()
+    });
+    if !filer.is_empty() {
+        request
+            .metadata_mut()
+            .insert("end-user-address", filer.parse().unwrap());
+    }
     AccountLinkServiceClient::new(channel)
-        .authenticate_pacer(proto::AuthenticatePacerRequest {
-            court_id: demo::COURT_ID.into(),
-            username: demo::PACER_USERNAME.into(),
-            password: demo::PACER_PASSWORD.into(),
-            ..Default::default()
-        })
+        .authenticate_pacer(request)
         .await
         .map(|_| ())
 }
@@ -185,5 +217,54 @@ async fn a_refused_call_is_audited() {
             && e.reason == reason::CALLER_NOT_ALLOWED),
         "{:?}",
         trail.events
+    );
+}
+
+#[tokio::test]
+async fn failures_from_one_filer_behind_the_front_end_throttle_that_filer_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve_with(dir.path(), |s| {
+        s.throttle = pacer_link::throttle::ThrottleSettings {
+            per_minute: 30,
+            burst: 20,
+            max_sources: 1000,
+        };
+    })
+    .await;
+    let front_end = as_caller(dir.path(), addr, "front-end").await;
+
+    let mut codes = Vec::new();
+    for i in 0..40 {
+        let guess = sign_in_from(
+            front_end.clone(),
+            "198.51.100.7",
+            &format!("made-up-{i}"),
+            "Wrong-Password-1",
+        )
+        .await;
+        codes.push(support::expect_err(guess).code());
+    }
+    let another_filer = sign_in_from(
+        front_end.clone(),
+        "203.0.113.8",
+        demo::PACER_USERNAME,
+        demo::PACER_PASSWORD,
+    )
+    .await;
+    let unnamed = sign_in_from(front_end, "", demo::PACER_USERNAME, demo::PACER_PASSWORD).await;
+
+    assert!(
+        codes[..20].iter().all(|c| *c == Code::Unauthenticated),
+        "{codes:?}"
+    );
+    assert!(
+        codes[20..].iter().all(|c| *c == Code::ResourceExhausted),
+        "{codes:?}"
+    );
+    assert!(another_filer.is_ok(), "{another_filer:?}");
+    assert_reason(
+        &support::expect_err(unnamed),
+        Code::InvalidArgument,
+        reason::END_USER_ADDRESS_REQUIRED,
     );
 }
