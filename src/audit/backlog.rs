@@ -23,7 +23,7 @@ const CAPACITY: usize = 10_000;
 const MAX_BATCH: usize = 500;
 
 enum Command {
-    Row(NewAuditEvent),
+    Row(Box<NewAuditEvent>),
     Flush(oneshot::Sender<()>),
 }
 
@@ -43,7 +43,7 @@ impl Backlog {
 
     /// Queues `event` without waiting.
     pub fn push(&self, event: NewAuditEvent) {
-        if self.queue.try_send(Command::Row(event)).is_err() {
+        if self.queue.try_send(Command::Row(Box::new(event))).is_err() {
             crate::metrics::metrics().audit_failures.inc();
             tracing::error!("audit backlog full or closed: a deferred row was dropped");
         }
@@ -65,7 +65,7 @@ async fn write(store: Arc<dyn Store>, mut commands: mpsc::Receiver<Command>) {
         let mut next = Some(first);
         while let Some(command) = next.take() {
             match command {
-                Command::Row(event) => batch.push(event),
+                Command::Row(event) => batch.push(*event),
                 Command::Flush(done) => flushed.push(done),
             }
             if batch.len() < MAX_BATCH {
