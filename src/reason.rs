@@ -53,6 +53,8 @@ pub const ACCOUNT_NOT_FOUND: &str = "ACCOUNT_NOT_FOUND";
 pub const ECF_ACCOUNT_NOT_LINKED: &str = "ECF_ACCOUNT_NOT_LINKED";
 /// The PACER account has no link in this court.
 pub const PACER_ACCOUNT_NOT_LINKED: &str = "PACER_ACCOUNT_NOT_LINKED";
+/// Too many event streams are open, in all or for this caller.
+pub const TOO_MANY_STREAMS: &str = "TOO_MANY_STREAMS";
 /// An event stream's consumer fell too far behind.
 pub const EVENT_STREAM_LAGGING: &str = "EVENT_STREAM_LAGGING";
 /// The server is shutting down.

@@ -9,8 +9,8 @@ use tonic_health::ServingStatus;
 
 use crate::audit::AuditLayer;
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Settings, ShutdownSettings};
-use crate::events::EventHub;
+use crate::config::{Settings, ShutdownSettings, TransportSettings};
+use crate::events::{EventHub, StreamSlots};
 use crate::grpc::{AccountAdminApi, AccountLinkApi, AdminAuth, FilerAuthApi, LinkStatusApi};
 use crate::health::{self, LIVENESS};
 use crate::identity::{AuthorizeLayer, IdentityLayer};
@@ -37,6 +37,7 @@ pub struct Application {
     status: StatusService,
     hub: Arc<EventHub>,
     stream_buffer: usize,
+    transport: TransportSettings,
     stop_streams: tokio::sync::watch::Sender<bool>,
     shutdown: ShutdownSettings,
     max_request_bytes: usize,
@@ -125,11 +126,15 @@ impl Application {
             status,
             hub,
             stream_buffer: settings.events.stream_buffer,
+            transport: settings.transport,
             stop_streams,
             shutdown: settings.shutdown,
             max_request_bytes: settings.max_request_bytes,
             audit,
-            tls: settings.tls.as_ref().map(tls_config),
+            tls: settings
+                .tls
+                .as_ref()
+                .map(|tls| tls_config(tls, settings.transport.tls_handshake_timeout)),
             identity: IdentityLayer::new(&settings.callers),
             authorize: AuthorizeLayer::new(
                 settings.callers.policy.clone(),
@@ -206,7 +211,19 @@ impl Application {
             let _ = drained.send(());
         };
         let audit = self.audit.clone();
-        let mut server = Server::builder();
+        let limits = self.transport;
+        // Limits per connection, so that no single client holds the server:
+        // streams and calls in flight, idle connections found by keepalive,
+        // and connections recycled with a grace period so load spreads over
+        // new replicas. Small answers go out at once (no Nagle delay).
+        let mut server = Server::builder()
+            .max_concurrent_streams(limits.max_streams_per_connection)
+            .concurrency_limit_per_connection(limits.max_calls_per_connection)
+            .http2_keepalive_interval(Some(limits.keepalive_interval))
+            .http2_keepalive_timeout(Some(limits.keepalive_timeout))
+            .max_connection_age(limits.max_connection_age)
+            .max_connection_age_grace(limits.max_connection_age_grace)
+            .tcp_nodelay(true);
         if let Some(tls) = self.tls {
             server = server.tls_config(tls)?;
         }
@@ -240,6 +257,10 @@ impl Application {
                     status: self.status.clone(),
                     hub: self.hub,
                     stream_buffer: self.stream_buffer,
+                    slots: StreamSlots::new(
+                        self.transport.max_watch_streams,
+                        self.transport.max_watch_streams_per_caller,
+                    ),
                 })
                 .max_decoding_message_size(limit),
             )
@@ -269,8 +290,10 @@ impl Application {
 
 /// The rustls configuration of the gRPC port: our certificate, and client
 /// certificates verified against the CA when one is configured.
-fn tls_config(tls: &crate::config::TlsSettings) -> ServerTlsConfig {
-    let config = ServerTlsConfig::new().identity(Identity::from_pem(&tls.cert_pem, &tls.key_pem));
+fn tls_config(tls: &crate::config::TlsSettings, handshake: Duration) -> ServerTlsConfig {
+    let config = ServerTlsConfig::new()
+        .identity(Identity::from_pem(&tls.cert_pem, &tls.key_pem))
+        .timeout(handshake);
     match &tls.client_ca_pem {
         Some(ca) => config.client_ca_root(Certificate::from_pem(ca)),
         None => config,

@@ -17,6 +17,7 @@ mod shutdown;
 mod telemetry;
 mod throttling;
 mod tls;
+mod transport;
 
 use std::{fmt::Display, net::SocketAddr, ops::RangeInclusive, time::Duration};
 
@@ -42,6 +43,7 @@ pub use shutdown::{ShutdownArgs, ShutdownSettings};
 pub use telemetry::TelemetryArgs;
 pub use throttling::ThrottlingArgs;
 pub use tls::{TlsArgs, TlsSettings};
+pub use transport::{TransportArgs, TransportSettings};
 
 /// pacer-link: links upgraded PACER accounts to legacy CM/ECF e-filing accounts.
 #[derive(Debug, Parser)]
@@ -100,6 +102,9 @@ pub struct ServeArgs {
     /// What happens after SIGTERM.
     #[command(flatten)]
     pub shutdown: ShutdownArgs,
+    /// Limits on connections and event streams.
+    #[command(flatten)]
+    pub transport: TransportArgs,
     /// The database.
     #[command(flatten)]
     pub database: DatabaseArgs,
@@ -156,6 +161,8 @@ pub struct Settings {
     pub callers: CallerSettings,
     /// Longest life of a cached link status; zero turns the cache off.
     pub status_cache_ttl: Duration,
+    /// Limits on connections and event streams.
+    pub transport: TransportSettings,
 }
 
 impl std::fmt::Debug for Settings {
@@ -212,6 +219,7 @@ impl ServeArgs {
             tls: self.tls.settings()?,
             callers: self.callers.settings()?,
             status_cache_ttl: self.service.status_cache_ttl()?,
+            transport: self.transport.settings()?,
         })
     }
 }

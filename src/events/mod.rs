@@ -2,6 +2,7 @@
 //! broadcasts each committed event; every stream catches up from the store,
 //! then follows the broadcast.
 mod follow;
+mod slots;
 
 use std::{sync::Arc, time::Duration};
 
@@ -11,6 +12,7 @@ use tokio::sync::{Notify, broadcast, watch};
 
 use crate::store::{LinkEventRecord, Store};
 pub use follow::{StreamEnd, follow};
+pub use slots::{SlotRefused, StreamSlot, StreamSlots};
 
 /// How many events one store read returns.
 const PAGE: i64 = 500;

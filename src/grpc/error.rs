@@ -33,6 +33,9 @@ pub enum ApiError {
     /// A front-end's sign-in did not name the filer's address.
     #[error("end-user address required")]
     EndUserAddressRequired,
+    /// Too many event streams are open, in all or for this caller.
+    #[error("too many event streams")]
+    TooManyStreams,
     /// An event stream's consumer fell too far behind.
     #[error("event stream lagging")]
     EventStreamLagging,
@@ -40,6 +43,10 @@ pub enum ApiError {
     #[error("shutting down")]
     ShuttingDown,
 }
+
+/// When a refused event stream is worth retrying: streams end when their
+/// consumers leave, so slots come free, but not instantly.
+const STREAM_RETRY: Duration = Duration::from_secs(5);
 
 /// The status of an attempt refused by the per-source throttle.
 pub fn throttled(retry_after: Duration) -> Status {
@@ -82,6 +89,9 @@ impl From<ApiError> for Status {
         | ApiError::SourceThrottled { retry_after } = &error
         {
             details.set_retry_info(Some(*retry_after));
+        }
+        if let ApiError::TooManyStreams = &error {
+            details.set_retry_info(Some(STREAM_RETRY));
         }
         let keep_source = matches!(code, Code::Internal | Code::Unavailable);
         let mut status = Status::with_error_details(code, message, details);
@@ -128,6 +138,12 @@ fn describe(
                     .into(),
             )
         }
+        ApiError::TooManyStreams => (
+            Code::ResourceExhausted,
+            reason::TOO_MANY_STREAMS,
+            "too many event streams are open; close one or retry after the delay in RetryInfo"
+                .into(),
+        ),
         ApiError::EventStreamLagging => (
             Code::Aborted,
             reason::EVENT_STREAM_LAGGING,

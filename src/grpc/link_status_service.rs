@@ -7,7 +7,8 @@ use tonic::{Request, Response, Status};
 
 use super::ApiError;
 use super::convert::status::{batch, link_event, watch};
-use crate::events::{EventHub, StreamEnd, follow};
+use crate::caller::CallerIdentity;
+use crate::events::{EventHub, SlotRefused, StreamEnd, StreamSlots, follow};
 use crate::linking::{StatusQuery, StatusService};
 use crate::proto::{self, link_status_service_server::LinkStatusService};
 
@@ -19,6 +20,8 @@ pub struct LinkStatusApi {
     pub hub: Arc<EventHub>,
     /// Capacity of each stream's outgoing buffer.
     pub stream_buffer: usize,
+    /// How many streams may be open, in all and per caller.
+    pub slots: Arc<StreamSlots>,
 }
 
 type EventStream = Pin<Box<dyn Stream<Item = Result<proto::LinkEvent, Status>> + Send>>;
@@ -50,6 +53,15 @@ impl LinkStatusService for LinkStatusApi {
         &self,
         request: Request<proto::WatchLinkEventsRequest>,
     ) -> Result<Response<Self::WatchLinkEventsStream>, Status> {
+        let caller = CallerIdentity::of(request.extensions()).id;
+        let slot = self.slots.admit(&caller).map_err(|refused| {
+            let scope = match refused {
+                SlotRefused::Total => "all",
+                SlotRefused::PerCaller => "caller",
+            };
+            tracing::warn!(%caller, scope, "event stream refused: too many open");
+            ApiError::TooManyStreams
+        })?;
         let (after, court) = watch(request.get_ref())?;
         if let Some(court) = &court {
             // An unknown court is refused up front rather than streaming nothing forever.
@@ -60,6 +72,8 @@ impl LinkStatusService for LinkStatusApi {
         crate::metrics::metrics().event_streams.inc();
         let stream_span = tracing::info_span!("event_stream", after_sequence = after);
         let task = async move {
+            // The slot is held for as long as the stream runs.
+            let _slot = slot;
             let end = follow(&hub, after, court.as_ref(), &out, |e| Ok(link_event(e))).await;
             crate::metrics::metrics().event_streams.dec();
             let error = match end {

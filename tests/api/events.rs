@@ -261,3 +261,37 @@ async fn a_consumer_that_stops_reading_is_ended_as_lagging_and_can_resume() {
     assert_eq!(delivered, (1..=delivered.len() as u64).collect::<Vec<_>>());
     assert_eq!(resumed.sequence, *delivered.last().unwrap() + 1);
 }
+
+#[tokio::test]
+async fn a_caller_may_hold_only_so_many_streams_and_gets_its_slot_back() {
+    let app = spawn_app_with(|s| s.transport.max_watch_streams_per_caller = 2).await;
+    let first = app.watch(0, "").await;
+    let _second = app.watch(0, "").await;
+
+    let third = app
+        .status
+        .clone()
+        .watch_link_events(proto::WatchLinkEventsRequest::default())
+        .await;
+    drop(first);
+    // The stream's task frees its slot once it notices the consumer left.
+    let mut reopened = None;
+    for _ in 0..50 {
+        let attempt = app
+            .status
+            .clone()
+            .watch_link_events(proto::WatchLinkEventsRequest::default())
+            .await;
+        if attempt.is_ok() {
+            reopened = Some(attempt);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    let refused = third.expect_err("a third stream is refused");
+    assert_reason(&refused, tonic::Code::ResourceExhausted, "TOO_MANY_STREAMS");
+    let details = tonic_types::StatusExt::get_error_details(&refused);
+    assert!(details.retry_info().is_some());
+    assert!(reopened.is_some(), "a freed slot is given out again");
+}
