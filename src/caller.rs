@@ -88,7 +88,7 @@ pub fn source_address<B>(request: &http::Request<B>, policy: SourcePolicy) -> Op
 }
 
 /// IPv4-mapped IPv6 addresses as plain IPv4, so one client is one key.
-fn canonical(ip: IpAddr) -> IpAddr {
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,

@@ -16,7 +16,7 @@ use tower::{Layer, Service};
 
 use super::SourceLimiter;
 use crate::audit::AuditFacts;
-use crate::caller::{CallerIdentity, SourcePolicy, rate_key, source_address};
+use crate::caller::{CallerIdentity, SourcePolicy, canonical, rate_key, source_address};
 
 /// The metadata a front-end names each filer's own address in.
 pub const END_USER_ADDRESS: &str = "end-user-address";
@@ -124,13 +124,7 @@ where
 /// The filer's address a front-end sent, if it is one.
 fn end_user_address(headers: &http::HeaderMap) -> Option<std::net::IpAddr> {
     let raw = headers.get(END_USER_ADDRESS)?.to_str().ok()?;
-    raw.trim()
-        .parse::<std::net::IpAddr>()
-        .ok()
-        .map(|ip| match ip {
-            std::net::IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, std::net::IpAddr::V4),
-            v4 => v4,
-        })
+    raw.trim().parse().ok().map(canonical)
 }
 
 #[cfg(test)]
