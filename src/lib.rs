@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod caller;
+pub mod client;
 pub mod clock;
 pub mod completion;
 pub mod config;

@@ -36,6 +36,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::Import(args) => pacer_link::client::run_import(args).await,
     }
 }
 

@@ -35,6 +35,8 @@ pub struct MethodLabels {
     pub service: String,
     /// The method.
     pub method: String,
+    /// The caller, as in [`RpcLabels::caller`].
+    pub caller: String,
 }
 
 /// A database pool's state.

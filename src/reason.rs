@@ -19,6 +19,15 @@ pub const ECF_ACCOUNT_ALREADY_LINKED: &str = "ECF_ACCOUNT_ALREADY_LINKED";
 pub const ECF_LOGIN_PREFIX_MISMATCH: &str = "ECF_LOGIN_PREFIX_MISMATCH";
 /// No such court.
 pub const UNKNOWN_COURT: &str = "UNKNOWN_COURT";
+/// An imported record differs from the stored account and the import may not
+/// replace it (`update_existing` unset).
+pub const CONFLICT: &str = "CONFLICT";
+/// An imported password hash is in no accepted format, is malformed, or has
+/// cost parameters out of bounds (a plaintext password is one of these).
+pub const UNSUPPORTED_PASSWORD_HASH: &str = "UNSUPPORTED_PASSWORD_HASH";
+/// A line of an import file is not a JSON account record (reported by the
+/// `pacer-link import` client, never sent by the server).
+pub const INVALID_JSON: &str = "INVALID_JSON";
 /// Unknown, expired or finished flow token.
 pub const FLOW_NOT_FOUND_OR_EXPIRED: &str = "FLOW_NOT_FOUND_OR_EXPIRED";
 /// A flow step was called before the one it depends on.

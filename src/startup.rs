@@ -26,6 +26,8 @@ use crate::store::{self, Backend, Store, StoreError};
 use crate::telemetry::RpcTelemetryLayer;
 use crate::throttle::{Refusals, SourceLimiter, ThrottleLayer};
 
+pub use crate::grpc::demo_accounts;
+
 /// A built, bound service ready to run.
 pub struct Application {
     listener: TcpListener,
@@ -101,7 +103,7 @@ impl Application {
             .with_lockout_policy(settings.lockout);
         let status = StatusService::new(store.clone(), credentials, cache);
         if settings.demo {
-            demo::load(&admin).await?;
+            demo::load(&admin, demo_accounts()?).await?;
             tracing::info!("demo data loaded");
         }
         let operators = settings.all_operators();

@@ -1,7 +1,7 @@
 //! The service through its generated clients over PostgreSQL, each test on
 //! its own server over a fresh database: the API suite, then how it rides
 //! out PostgreSQL outages, runs as replicas, serves TLS and
-//! enforces the caller policy over mTLS.
+//! enforces the caller policy over mTLS and behind a sidecar.
 mod support;
 
 /// The backend the API suite runs on in this binary.
@@ -13,7 +13,11 @@ mod api;
 mod callers;
 #[path = "deployment/db_faults.rs"]
 mod db_faults;
+#[path = "deployment/db_tls.rs"]
+mod db_tls;
 #[path = "deployment/replicas.rs"]
 mod replicas;
+#[path = "deployment/sidecar.rs"]
+mod sidecar;
 #[path = "deployment/tls.rs"]
 mod tls;

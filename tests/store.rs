@@ -138,6 +138,8 @@ async fn verified_flow_and_token(
 mod accounts;
 #[path = "store/events.rs"]
 mod events;
+#[path = "store/import.rs"]
+mod import;
 #[path = "store/lifecycle.rs"]
 mod lifecycle;
 #[path = "store/links.rs"]
@@ -154,6 +156,7 @@ mod unlinks;
 mod suite {
     pub use super::accounts::*;
     pub use super::events::*;
+    pub use super::import::*;
     pub use super::lifecycle::*;
     pub use super::links::*;
     pub use super::lockout::*;
@@ -199,6 +202,7 @@ conformance!(
     the_threshold_locks_and_a_success_clears,
     security_of_an_unknown_account_is_none,
     security_shows_the_failures_of_an_account,
+    security_shows_the_lock_of_the_one_time_codes,
     a_success_is_recorded_and_keeps_the_last_real_failure,
     an_unlock_ends_the_lock_and_forgets_the_failures,
     unlocking_an_account_that_never_failed_does_nothing,
@@ -225,6 +229,11 @@ conformance!(
     concurrent_confirms_of_different_flows_get_consecutive_sequences_in_commit_order,
     a_confirm_that_writes_nothing_takes_no_sequence,
     a_committed_event_wakes_a_listener,
+    an_import_creates_then_finds_the_same_accounts_unchanged,
+    a_differing_account_is_replaced_only_when_updates_are_allowed,
+    a_linked_ecf_account_keeps_its_retired_password,
+    a_dry_run_answers_for_the_whole_chunk_and_writes_nothing,
+    a_chunk_that_fails_writes_none_of_its_accounts,
     migrating_again_keeps_the_data,
     an_open_store_answers_pings_and_counts_its_idle_connections,
     a_closed_store_refuses_calls,

@@ -11,6 +11,12 @@
 //! Rows still queued are written when the server stops ([`Backlog::flush`]);
 //! only a crash can lose them, and a full queue drops rows (counted in
 //! `pacer_link_audit_failures_total` and logged), never blocks a caller.
+//!
+//! Refusals that wait in the same batch and come from the same source
+//! (caller identity, network address, filer's address, operator) for the
+//! same method and reason become one row with a `repeat_count`: a flood is
+//! counted whole, per source, without burying the rows around it.
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
@@ -23,7 +29,8 @@ const CAPACITY: usize = 10_000;
 const MAX_BATCH: usize = 500;
 
 enum Command {
-    Row(Box<NewAuditEvent>),
+    /// A row, and whether it is a refusal that may be merged with others.
+    Row(Box<NewAuditEvent>, bool),
     Flush(oneshot::Sender<()>),
 }
 
@@ -41,9 +48,23 @@ impl Backlog {
         Self { queue }
     }
 
-    /// Queues `event` without waiting.
+    /// Queues `event` without waiting; it is written as it is.
     pub fn push(&self, event: NewAuditEvent) {
-        if self.queue.try_send(Command::Row(Box::new(event))).is_err() {
+        self.send(event, false);
+    }
+
+    /// Queues the row of a call refused before any credential was checked;
+    /// it may be merged with like refusals from the same source.
+    pub fn push_refusal(&self, event: NewAuditEvent) {
+        self.send(event, true);
+    }
+
+    fn send(&self, event: NewAuditEvent, refusal: bool) {
+        if self
+            .queue
+            .try_send(Command::Row(Box::new(event), refusal))
+            .is_err()
+        {
             crate::metrics::metrics().audit_failures.inc();
             tracing::error!("audit backlog full or closed: a deferred row was dropped");
         }
@@ -58,29 +79,97 @@ impl Backlog {
     }
 }
 
+/// What makes two refusals the same for the trail: who, from where, what.
+#[derive(Hash, PartialEq, Eq)]
+struct Source {
+    rpc: String,
+    outcome: String,
+    reason: Option<String>,
+    caller: Option<String>,
+    caller_identity: Option<String>,
+    end_user_address: Option<String>,
+    operator: Option<String>,
+}
+
+impl Source {
+    fn of(event: &NewAuditEvent) -> Self {
+        Self {
+            rpc: event.rpc.clone(),
+            outcome: event.outcome.clone(),
+            reason: event.reason.clone(),
+            caller: event.caller.clone(),
+            caller_identity: event.caller_identity.clone(),
+            end_user_address: event.end_user_address.clone(),
+            operator: event.operator.clone(),
+        }
+    }
+}
+
+/// The rows of one batch, like refusals merged.
+#[derive(Default)]
+struct Batch {
+    rows: Vec<NewAuditEvent>,
+    refusals: HashMap<Source, usize>,
+}
+
+impl Batch {
+    fn add(&mut self, event: NewAuditEvent, refusal: bool) {
+        if !refusal {
+            self.rows.push(event);
+            return;
+        }
+        let source = Source::of(&event);
+        let Some(&i) = self.refusals.get(&source) else {
+            self.refusals.insert(source, self.rows.len());
+            self.rows.push(event);
+            return;
+        };
+        let row = &mut self.rows[i];
+        row.repeat_count += event.repeat_count;
+        row.occurred_at = row.occurred_at.max(event.occurred_at);
+        // One row for many accounts names none of them.
+        if row.subject_normalized != event.subject_normalized {
+            (row.subject, row.subject_normalized) = (None, None);
+        }
+        if row.court_id != event.court_id {
+            row.court_id = None;
+        }
+    }
+
+    fn clear(&mut self) {
+        self.rows.clear();
+        self.refusals.clear();
+    }
+}
+
 async fn write(store: Arc<dyn Store>, mut commands: mpsc::Receiver<Command>) {
-    let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut batch = Batch::default();
+    let mut taken = 0u64;
     let mut flushed = Vec::new();
     while let Some(first) = commands.recv().await {
         let mut next = Some(first);
         while let Some(command) = next.take() {
             match command {
-                Command::Row(event) => batch.push(*event),
+                Command::Row(event, refusal) => {
+                    batch.add(*event, refusal);
+                    taken += 1;
+                }
                 Command::Flush(done) => flushed.push(done),
             }
-            if batch.len() < MAX_BATCH {
+            // Merged refusals take no room in the insert, but a batch still
+            // ends, so that a flood is written as it goes.
+            if batch.rows.len() < MAX_BATCH && taken < CAPACITY as u64 {
                 next = commands.try_recv().ok();
             }
         }
-        if !batch.is_empty()
-            && let Err(error) = store.append_audit(&batch).await
+        if !batch.rows.is_empty()
+            && let Err(error) = store.append_audit(&batch.rows).await
         {
-            crate::metrics::metrics()
-                .audit_failures
-                .inc_by(batch.len() as u64);
-            tracing::error!(rows = batch.len(), %error, "deferred audit rows not recorded");
+            crate::metrics::metrics().audit_failures.inc_by(taken);
+            tracing::error!(calls = taken, %error, "deferred audit rows not recorded");
         }
         batch.clear();
+        taken = 0;
         for done in flushed.drain(..) {
             let _ = done.send(());
         }
@@ -109,6 +198,8 @@ mod tests {
             caller_identity: None,
             end_user_address: None,
             operator: None,
+            detail: None,
+            repeat_count: 1,
             trace_id: None,
         }
     }
@@ -158,5 +249,49 @@ mod tests {
         );
         assert_eq!(stored.len(), 1200);
         assert_eq!(stored.last().unwrap().event, shed_row(0));
+    }
+
+    #[test]
+    fn like_refusals_from_one_source_become_one_row_and_others_stay_whole() {
+        let from = |address: &str, i: i64| NewAuditEvent {
+            end_user_address: Some(address.into()),
+            ..shed_row(i)
+        };
+        let mut batch = Batch::default();
+
+        for i in 0..40 {
+            batch.add(from("198.51.100.7", i), true);
+        }
+        batch.add(from("203.0.113.9", 40), true);
+        batch.add(from("198.51.100.7", 41), false);
+
+        let rows = &batch.rows;
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[0].repeat_count, 40);
+        assert_eq!(rows[0].occurred_at, shed_row(39).occurred_at);
+        assert_eq!(
+            (&rows[0].subject, &rows[0].court_id),
+            (&None, &Some("cod".into()))
+        );
+        assert_eq!((rows[1].repeat_count, rows[2].repeat_count), (1, 1));
+        assert_eq!(rows[2].subject.as_deref(), Some("user41"));
+    }
+
+    #[test]
+    fn merged_refusals_for_one_account_keep_it() {
+        let mut batch = Batch::default();
+
+        for i in 0..3 {
+            let same_account = NewAuditEvent {
+                subject: Some("HHumbert".into()),
+                subject_normalized: Some("hhumbert".into()),
+                ..shed_row(i)
+            };
+            batch.add(same_account, true);
+        }
+
+        assert_eq!(batch.rows.len(), 1);
+        assert_eq!(batch.rows[0].subject.as_deref(), Some("HHumbert"));
+        assert_eq!(batch.rows[0].repeat_count, 3);
     }
 }

@@ -7,6 +7,10 @@ use std::sync::{Arc, Mutex};
 /// Longest subject or court kept, in characters.
 const MAX_CHARS: usize = 64;
 
+/// Longest operator's reason kept: the longest an Unlink or UnlockAccount
+/// reason may be.
+const MAX_DETAIL_CHARS: usize = 500;
+
 /// The facts gathered so far, as the audit layer reads them at the end.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Facts {
@@ -16,6 +20,7 @@ pub(super) struct Facts {
     pub caller_identity: Option<String>,
     pub end_user_address: Option<String>,
     pub operator: Option<String>,
+    pub detail: Option<String>,
 }
 
 /// A shared handle on one call's audit facts. Cloning shares it; a handle
@@ -76,6 +81,14 @@ impl AuditFacts {
         self
     }
 
+    /// Records an operator's stated reason (a ticket number, say).
+    pub fn detail(&self, raw: &str) -> &Self {
+        if !raw.is_empty() {
+            self.update(|f| f.detail = Some(sanitize_to(raw, MAX_DETAIL_CHARS)));
+        }
+        self
+    }
+
     pub(super) fn snapshot(&self) -> Facts {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
@@ -85,9 +98,14 @@ impl AuditFacts {
 /// bidirectional characters and backslashes are escaped (so a value cannot
 /// forge a line or reorder a display), and the result is cut at 64 characters.
 pub fn sanitize(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len().min(4 * MAX_CHARS));
+    sanitize_to(raw, MAX_CHARS)
+}
+
+/// [`sanitize`], cut at `max` characters.
+fn sanitize_to(raw: &str, max: usize) -> String {
+    let mut out = String::with_capacity(raw.len().min(4 * max));
     for (i, c) in raw.chars().enumerate() {
-        if i == MAX_CHARS {
+        if i == max {
             out.push('…');
             break;
         }

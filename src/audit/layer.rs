@@ -144,7 +144,7 @@ where
             // refusal is not held up by the database, and a flood of
             // refusals is written in batches (see backlog).
             if deferred {
-                layer.deferred.push(event);
+                layer.deferred.push_refusal(event);
                 return result;
             }
             if let Err(error) = layer.store.append_audit(std::slice::from_ref(&event)).await {
@@ -178,6 +178,8 @@ impl AuditLayer {
             caller_identity: facts.caller_identity,
             end_user_address: facts.end_user_address,
             operator: facts.operator,
+            detail: facts.detail,
+            repeat_count: 1,
             trace_id: current_trace_id(),
         }
     }

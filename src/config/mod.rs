@@ -70,6 +70,10 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseArgs),
+    /// Import accounts with their legacy password hashes from a JSON Lines
+    /// file into a running service (operator token from PACER_LINK_ADMIN_TOKEN
+    /// or PACER_LINK_ADMIN_TOKEN_FILE).
+    Import(crate::client::ImportArgs),
 }
 
 /// `serve` options, one group per subsystem.

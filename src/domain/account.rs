@@ -59,16 +59,10 @@ impl DisplayName {
         text::human(raw, 128).map(Self)
     }
 
-    /// Whether two names are the same person's name as a filer would read it:
-    /// ignoring case and runs of spaces.
+    /// Whether two names are the same person's name as a filer would read it
+    /// (see [`super::names::names_match`]).
     pub fn matches(&self, other: &DisplayName) -> bool {
-        fn folded(name: &str) -> String {
-            name.split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .to_lowercase()
-        }
-        folded(&self.0) == folded(&other.0)
+        super::names::names_match(&self.0, &other.0)
     }
 
     /// The name as text.

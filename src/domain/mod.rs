@@ -3,6 +3,7 @@
 mod account;
 mod court;
 mod flow_token;
+mod names;
 mod otp;
 mod password;
 mod text;
@@ -12,6 +13,7 @@ pub use text::breaks_text;
 pub use account::{ClientCode, DisplayName, EcfLogin, PacerUsername, UnlinkReason};
 pub use court::{CourtId, CourtName, EcfLoginPrefix};
 pub use flow_token::{FlowToken, FlowTokenHash};
+pub use names::names_match;
 pub use otp::OtpCode;
 pub use password::{NewPassword, Password};
 

@@ -3,10 +3,11 @@ use tonic::{Request, Response, Status};
 
 use super::admin_auth::OperatorName;
 use super::audited::take;
-use super::convert::{admin_security, timestamp};
-use crate::audit::AuditFlush;
+use super::convert::{admin_security, import, timestamp};
+use crate::audit::{AuditFacts, AuditFlush};
 use crate::linking::AdminService;
 use crate::proto::{self, account_admin_service_server::AccountAdminService};
+use crate::store::ImportMode;
 
 /// The gRPC face of [`AdminService`]; reads of the audit trail first wait
 /// for this replica's deferred rows.
@@ -111,5 +112,37 @@ impl AccountAdminService for AccountAdminApi {
         let cmd = take(request).0.try_into()?;
         let was_locked = self.0.unlock_account(cmd, &operator).await?;
         Ok(Response::new(proto::UnlockAccountResponse { was_locked }))
+    }
+
+    async fn import_accounts(
+        &self,
+        request: Request<tonic::Streaming<proto::ImportAccountsRequest>>,
+    ) -> Result<Response<proto::ImportAccountsResponse>, Status> {
+        let facts = AuditFacts::of(request.extensions());
+        let mut stream = request.into_inner();
+        let Some(first) = stream.message().await? else {
+            return Ok(Response::new(proto::ImportAccountsResponse::default()));
+        };
+        // The first message's options hold for the whole stream.
+        let mode = ImportMode {
+            dry_run: first.dry_run,
+            update_existing: first.update_existing,
+        };
+        let mut importer = self.0.importer(mode);
+        let (mut next, mut index) = (Some(first), 0u64);
+        while let Some(message) = next {
+            match import::account(message.record) {
+                Ok(account) => importer.add(index, account).await?,
+                Err((reason, field)) => importer.reject(index, reason, &field),
+            }
+            index += 1;
+            next = stream.message().await?;
+        }
+        let summary = importer.finish().await?;
+        facts.detail(&format!(
+            "dry_run={} created={} unchanged={} updated={} rejected={}",
+            mode.dry_run, summary.created, summary.unchanged, summary.updated, summary.rejected
+        ));
+        Ok(Response::new(import::response(summary, mode.dry_run)))
     }
 }

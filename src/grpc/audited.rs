@@ -45,20 +45,20 @@ attributed! {
     CreateCourtRequest => [court_id: court],
     CreatePacerAccountRequest => [username: subject],
     CreateEcfAccountRequest => [court_id: court, login: subject],
-    UnlinkRequest => [court_id: court, ecf_login: subject],
+    UnlinkRequest => [court_id: court, ecf_login: subject, reason: detail],
     ResetEcfPasswordRequest => [court_id: court, ecf_login: subject],
     EnrollTotpRequest => [username: subject],
     ListAuditEventsRequest => [],
 }
 
 /// A help-desk request names a PACER account, or a CM/ECF login with its
-/// court. UnlockAccount's reason has no place in the row: the domain logs it
-/// with the operator.
+/// court; UnlockAccount also the operator's reason.
 macro_rules! attributed_account {
-    ($($message:ident => $oneof:ident),* $(,)?) => {$(
+    ($($message:ident => $oneof:ident $(, $detail:ident)?);* $(;)?) => {$(
         impl Attributed for proto::$message {
             fn attribute(&self, facts: &AuditFacts) {
                 use proto::$oneof::Account;
+                $(facts.detail(&self.$detail);)?
                 match &self.account {
                     Some(Account::PacerUsername(username)) => {
                         facts.subject(username);
@@ -74,6 +74,6 @@ macro_rules! attributed_account {
 }
 
 attributed_account! {
-    GetAccountSecurityRequest => get_account_security_request,
-    UnlockAccountRequest => unlock_account_request,
+    GetAccountSecurityRequest => get_account_security_request;
+    UnlockAccountRequest => unlock_account_request, reason;
 }

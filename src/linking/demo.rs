@@ -1,9 +1,10 @@
 //! The court's training environment from its linking instructions, so an
-//! operator can walk the whole flow at once. Loading twice changes nothing.
-use super::{AdminService, CreateCourt, CreateEcfAccount, CreatePacerAccount, LinkError};
-use crate::domain::{
-    CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, NewPassword, PacerUsername,
-};
+//! operator can walk the whole flow at once, and an account for each legacy
+//! password-hash format an import accepts. Loading twice changes nothing.
+use super::{AdminService, CreateCourt, LinkError};
+use crate::domain::{CourtId, CourtName, EcfLoginPrefix};
+use crate::reason;
+use crate::store::{ImportAccount, ImportMode};
 
 /// The demo court.
 pub const COURT_ID: &str = "cod";
@@ -20,6 +21,27 @@ pub const ECF_LOGIN: &str = "coattorneytwo";
 /// Password of [`ECF_LOGIN`].
 pub const ECF_PASSWORD: &str = "AttorneyTwo-Ecf-2021!";
 
+/// The demo's imported accounts, one pair per legacy hash format: the PACER
+/// username, the CM/ECF login and the password both share.
+pub const IMPORTED: [(&str, &str, &str); 8] = [
+    ("legacymd5", "colegacymd5", "Legacy-md5-2021!"),
+    ("legacysha256", "colegacysha256", "Legacy-sha256-2021!"),
+    ("legacysha512", "colegacysha512", "Legacy-sha512-2021!"),
+    ("legacybcrypt", "colegacybcrypt", "Legacy-bcrypt-2021!"),
+    ("legacypbkdf2", "colegacypbkdf2", "Legacy-pbkdf2-2021!"),
+    (
+        "legacypbkdf2sha512",
+        "colegacypbkdf2sha512",
+        "Legacy-pbkdf2sha512-2021!",
+    ),
+    ("legacyscrypt", "colegacyscrypt", "Legacy-scrypt-2021!"),
+    ("legacyargon2i", "colegacyargon2i", "Legacy-argon2i-2021!"),
+];
+
+/// The demo's accounts as an import file (`demo/accounts.jsonl`): the
+/// court's training accounts, and a pair per legacy hash format.
+pub const ACCOUNTS_JSONL: &str = include_str!("../../demo/accounts.jsonl");
+
 /// Another replica loading the demo at the same moment may create a row
 /// between our check and our insert: that row is the same demo data.
 fn created_or_present<T>(result: Result<T, LinkError>) -> Result<(), LinkError> {
@@ -33,8 +55,11 @@ fn parsed<T>(value: Result<T, String>) -> Result<T, LinkError> {
     value.map_err(|why| LinkError::Internal(format!("demo data does not parse: {why}").into()))
 }
 
-/// Creates whatever part of the demo data is missing; existing rows are left alone.
-pub async fn load(admin: &AdminService) -> Result<(), LinkError> {
+/// Creates the demo court if it is missing, then imports `accounts` (read
+/// from [`ACCOUNTS_JSONL`]) through the same code as `ImportAccounts`.
+/// Accounts already there are left alone, also when they have changed since
+/// (a password rehashed at sign-in, a CM/ECF password retired by linking).
+pub async fn load(admin: &AdminService, accounts: Vec<ImportAccount>) -> Result<(), LinkError> {
     let court_id = parsed(CourtId::parse(COURT_ID))?;
     if admin.store().court(&court_id).await?.is_none() {
         created_or_present(
@@ -49,46 +74,24 @@ pub async fn load(admin: &AdminService) -> Result<(), LinkError> {
                 .await,
         )?;
     }
-    for (username, password, name, upgraded) in [
-        (PACER_USERNAME, PACER_PASSWORD, "Humbert Humbert", true),
-        (
-            LEGACY_PACER_USERNAME,
-            LEGACY_PACER_PASSWORD,
-            "Clare Quilty",
-            false,
-        ),
-    ] {
-        let username = parsed(PacerUsername::parse(username))?;
-        if admin.store().pacer_account(&username).await?.is_none() {
-            created_or_present(
-                admin
-                    .create_pacer_account(CreatePacerAccount {
-                        username,
-                        password: parsed(NewPassword::parse(password))?,
-                        display_name: parsed(DisplayName::parse(name))?,
-                        upgraded,
-                    })
-                    .await,
-            )?;
-        }
+    let mut importer = admin.importer(ImportMode::default());
+    for (index, account) in accounts.into_iter().enumerate() {
+        importer.add(index as u64, account).await?;
     }
-    let login = parsed(EcfLogin::parse(ECF_LOGIN))?;
-    if admin
-        .store()
-        .ecf_account(&court_id, &login)
-        .await?
-        .is_none()
+    let summary = importer.finish().await?;
+    let changed_since = [reason::CONFLICT, reason::ECF_ACCOUNT_ALREADY_LINKED];
+    if let Some(bad) = summary
+        .rejections
+        .iter()
+        .find(|r| !changed_since.contains(&r.reason))
     {
-        created_or_present(
-            admin
-                .create_ecf_account(CreateEcfAccount {
-                    court_id,
-                    login,
-                    password: parsed(NewPassword::parse(ECF_PASSWORD))?,
-                    display_name: parsed(DisplayName::parse("ColoradoTest AttorneyTwo"))?,
-                })
-                .await,
-        )?;
+        return Err(LinkError::Internal(
+            format!(
+                "demo account {} refused: {} ({})",
+                bad.index, bad.reason, bad.field
+            )
+            .into(),
+        ));
     }
     Ok(())
 }

@@ -32,6 +32,9 @@ pub struct AccountSecurity {
     pub mfa_enrolled: bool,
     /// Whether it is linked.
     pub linked: bool,
+    /// When the lock of its one-time codes ends; `None` if codes are
+    /// accepted now.
+    pub mfa_locked_until: Option<DateTime<Utc>>,
 }
 
 impl AccountSecurity {
@@ -47,6 +50,7 @@ impl AccountSecurity {
             last_failure_at: record.last_failed_at,
             mfa_enrolled: record.mfa_enrolled,
             linked: record.linked,
+            mfa_locked_until: record.mfa_locked_until.filter(|until| *until > now),
         };
         let Some(f) = record.failures else {
             return view;
@@ -89,7 +93,8 @@ impl AdminService {
         ))
     }
 
-    /// Ends the account's lock for `operator`; true if it was locked.
+    /// Ends the account's lock for `operator`, and for a PACER account the
+    /// lock of its one-time codes too; true if either was locked.
     pub async fn unlock_account(
         &self,
         cmd: UnlockAccount,
@@ -97,16 +102,22 @@ impl AdminService {
     ) -> Result<bool, LinkError> {
         let before = self.account_security(&cmd.account).await?;
         let subject = SignInSubject::of(&cmd.account);
+        if let PasswordOwner::Pacer(username) = &cmd.account {
+            self.store
+                .unlock(&SignInSubject::second_factor(username))
+                .await?;
+        }
         self.store.unlock(&subject).await?;
+        let was_locked = before.locked_until.is_some() || before.mfa_locked_until.is_some();
         tracing::info!(
             operator = %sanitize(operator),
             kind = subject.kind,
             subject = %sanitize(&subject.subject),
             reason = %sanitize(cmd.reason.as_str()),
-            was_locked = before.locked_until.is_some(),
+            was_locked,
             "account unlocked"
         );
-        Ok(before.locked_until.is_some())
+        Ok(was_locked)
     }
 }
 
@@ -130,6 +141,7 @@ mod tests {
             failures: Some(failures),
             mfa_enrolled: false,
             linked: true,
+            mfa_locked_until: None,
         }
     }
 

@@ -30,6 +30,11 @@ pub struct NewAuditEvent {
     pub end_user_address: Option<String>,
     /// The operator an admin call was authenticated as.
     pub operator: Option<String>,
+    /// The operator's stated reason (Unlink, UnlockAccount).
+    pub detail: Option<String>,
+    /// How many refused calls from one source this row stands for; 1 for
+    /// every other row.
+    pub repeat_count: i64,
     /// The trace the call belongs to.
     pub trace_id: Option<String>,
 }

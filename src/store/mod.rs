@@ -7,6 +7,7 @@ mod audit;
 mod error;
 mod events;
 mod flows;
+mod import;
 pub mod lockout;
 pub mod postgres;
 mod second_factor;
@@ -29,6 +30,7 @@ pub use flows::{
     ConfirmOutcome, FlowRecord, FlowStage, FlowStore, LinkRecord, NewFlow, ResetOutcome,
     UnlinkOutcome,
 };
+pub use import::{ImportAccount, ImportMode, ImportResult, ImportStore};
 pub use lockout::{FailureOutcome, LockoutPolicy, LockoutStore, SignInSubject};
 pub use second_factor::{SecondFactorStore, TotpEnrollment};
 pub use security::SecurityRecord;
@@ -36,7 +38,8 @@ pub use security::SecurityRecord;
 /// The store traits, for callers of a `dyn Store`'s methods.
 pub mod prelude {
     pub use super::{
-        AccountStore, AuditStore, EventStore, FlowStore, LockoutStore, SecondFactorStore, Store,
+        AccountStore, AuditStore, EventStore, FlowStore, ImportStore, LockoutStore,
+        SecondFactorStore, Store,
     };
 }
 
@@ -92,7 +95,14 @@ pub async fn open(url: &str, settings: &PoolSettings) -> Result<Arc<dyn Store>, 
 /// aggregate's trait, and the lifecycle of the connection pool.
 #[async_trait]
 pub trait Store:
-    AccountStore + FlowStore + LockoutStore + SecondFactorStore + AuditStore + EventStore + 'static
+    AccountStore
+    + FlowStore
+    + LockoutStore
+    + SecondFactorStore
+    + AuditStore
+    + EventStore
+    + ImportStore
+    + 'static
 {
     /// Applies pending migrations of this backend.
     async fn migrate(&self) -> Result<(), StoreError>;

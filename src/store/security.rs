@@ -17,4 +17,6 @@ pub struct SecurityRecord {
     pub mfa_enrolled: bool,
     /// Whether it has a link (a PACER account: in any court).
     pub linked: bool,
+    /// When the lock of its one-time codes ends, as stored (it may be past).
+    pub mfa_locked_until: Option<DateTime<Utc>>,
 }

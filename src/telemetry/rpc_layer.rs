@@ -119,11 +119,15 @@ where
                     service: service.clone(),
                     method: method.clone(),
                     code: code_name(code),
-                    caller: caller_label,
+                    caller: caller_label.clone(),
                 })
                 .inc();
             m.rpc_duration
-                .get_or_create(&MethodLabels { service, method })
+                .get_or_create(&MethodLabels {
+                    service,
+                    method,
+                    caller: caller_label,
+                })
                 .observe(seconds(started.elapsed()));
             result
         })

@@ -98,6 +98,47 @@ async fn an_operator_unlocks_an_account_and_the_unlock_is_audited() {
         (demo::PACER_USERNAME, "OK")
     );
     assert_eq!(row.operator, "hdesk");
+    assert_eq!(row.detail, "ticket 4711: caller verified");
+}
+
+#[tokio::test]
+async fn the_help_desk_sees_and_ends_a_lock_of_the_one_time_codes() {
+    let app = spawn_app().await;
+    app.enroll_totp(demo::PACER_USERNAME).await.unwrap();
+    let right = app.totp_code(0);
+    let wrong_code = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for _ in 0..5 {
+        expect_err(
+            app.authenticate_with_code(demo::PACER_USERNAME, demo::PACER_PASSWORD, wrong_code)
+                .await,
+        );
+    }
+
+    let locked = security(&app).await;
+    let unlocked = app
+        .admin
+        .clone()
+        .unlock_account(admin_request(proto::UnlockAccountRequest {
+            account: Some(unlock::Account::PacerUsername(demo::PACER_USERNAME.into())),
+            reason: "ticket 4712: new phone".into(),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let after = security(&app).await;
+    let signed_in = app
+        .authenticate_with_code(demo::PACER_USERNAME, demo::PACER_PASSWORD, &right)
+        .await;
+
+    assert!(locked.mfa_locked_until.is_some());
+    assert!(locked.locked_until.is_none(), "the password is not locked");
+    assert!(unlocked.was_locked);
+    assert!(after.mfa_locked_until.is_none());
+    assert!(signed_in.is_ok(), "{signed_in:?}");
 }
 
 #[tokio::test]

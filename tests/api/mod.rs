@@ -6,6 +6,7 @@ mod events;
 mod filer_auth;
 mod flow_errors;
 mod help_desk;
+mod import;
 mod input_validation;
 mod link_flow;
 mod link_status;

@@ -269,4 +269,23 @@ async fn failures_from_one_filer_behind_the_front_end_throttle_that_filer_only()
         Code::InvalidArgument,
         reason::END_USER_ADDRESS_REQUIRED,
     );
+    let trail = AccountAdminServiceClient::new(as_caller(dir.path(), addr, "operator").await)
+        .list_audit_events(support::admin_request(proto::ListAuditEventsRequest {
+            page_size: 1000,
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    let throttled: u32 = trail
+        .events
+        .iter()
+        .filter(|e| e.reason == reason::TOO_MANY_ATTEMPTS)
+        .inspect(|e| assert_eq!(e.end_user_address, "198.51.100.7"))
+        .map(|e| e.repeat_count)
+        .sum();
+    assert_eq!(
+        throttled, 20,
+        "every throttled call is counted in the trail"
+    );
 }

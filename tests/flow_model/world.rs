@@ -69,7 +69,9 @@ pub async fn world() -> World {
         Duration::from_secs(FLOW_TTL),
     );
     let admin = AdminService::new(store.clone(), hasher, clock.clone(), None);
-    demo::load(&admin).await.unwrap();
+    demo::load(&admin, pacer_link::startup::demo_accounts().unwrap())
+        .await
+        .unwrap();
     for (username, upgraded) in [("dhaze", true)] {
         admin
             .create_pacer_account(CreatePacerAccount {

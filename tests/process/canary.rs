@@ -3,10 +3,7 @@
 //! run, and then every log line (JSON, debug level), every exported span,
 //! every error answer, every audit row and the database file itself are
 //! searched for them. Expected hits: zero.
-use std::{
-    net::TcpListener,
-    process::{Command, Stdio},
-};
+use std::process::Stdio;
 
 use pacer_link::{
     mfa,
@@ -20,7 +17,7 @@ use prost::Message;
 use tonic::{Request, Response, Status};
 
 use crate::support::otlp::Receiver;
-use crate::support::process::connect;
+use crate::support::process::{connect, serve_command};
 
 const ADMIN_TOKEN: &str = "canary-admin-token-000000000000";
 const TOTP_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
@@ -55,17 +52,9 @@ fn code_at(step_offset: i64) -> String {
 async fn planted_secrets_appear_in_no_log_trace_answer_audit_row_or_table() {
     let (receiver, otlp_endpoint) = Receiver::start().await;
     let dir = tempfile::tempdir().unwrap();
+    let (mut command, addr) = serve_command(dir.path());
     let db_path = dir.path().join("db");
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_pacer-link"))
-        .args(["serve", "--demo"])
-        .env("DATABASE_URL", format!("sqlite://{}", db_path.display()))
-        .env("PACER_LINK_LISTEN", &addr)
+    let mut server = command
         .env("PACER_LINK_ADMIN_TOKEN", ADMIN_TOKEN)
         .env("PACER_LINK_TOTP_KEY", TOTP_KEY)
         .env("PACER_LINK_LOG_FORMAT", "json")

@@ -1,7 +1,6 @@
 //! SIGTERM to the real `pacer-link serve` process, with a unary call and an
 //! event stream in flight.
 use std::{
-    net::TcpListener,
     process::{Command, Stdio},
     time::{Duration, Instant},
 };
@@ -17,7 +16,7 @@ use tonic_health::pb::{
 };
 use tonic_types::StatusExt;
 
-use crate::support::process::connect;
+use crate::support::process::{connect, serve_command};
 
 async fn health_of(channel: &Channel, service: &str) -> ServingStatus {
     HealthClient::new(channel.clone())
@@ -33,19 +32,8 @@ async fn health_of(channel: &Channel, service: &str) -> ServingStatus {
 #[tokio::test]
 async fn sigterm_drains_unary_calls_ends_streams_and_exits_in_time() {
     let dir = tempfile::tempdir().unwrap();
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_pacer-link"))
-        .args(["serve", "--demo"])
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}", dir.path().join("db").display()),
-        )
-        .env("PACER_LINK_LISTEN", &addr)
+    let (mut command, addr) = serve_command(dir.path());
+    let mut server = command
         // A slow hash keeps the sign-in in flight while the signal arrives.
         .env("PACER_LINK_ARGON2_T_COST", "60")
         .env("PACER_LINK_SHUTDOWN_DELAY_MS", "1500")

@@ -117,6 +117,29 @@ pub async fn security_shows_the_failures_of_an_account(f: Fixture) {
     assert_eq!(seen.last_failed_at, Some(at));
     assert_eq!(seen.last_success_at, None);
     assert!(!seen.mfa_enrolled && !seen.linked);
+    assert_eq!(seen.mfa_locked_until, None);
+}
+
+pub async fn security_shows_the_lock_of_the_one_time_codes(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let account = PasswordOwner::Pacer(pacer("alice"));
+    let codes = SignInSubject::second_factor(&pacer("alice"));
+    let at = now();
+    for _ in 0..2 {
+        f.store.record_failure(&codes, at, &strict()).await.unwrap();
+    }
+
+    let seen = f.store.security(&account).await.unwrap().unwrap();
+    let other = f
+        .store
+        .security(&PasswordOwner::Pacer(pacer("bob")))
+        .await
+        .unwrap()
+        .unwrap();
+
+    assert_eq!(seen.mfa_locked_until, Some(at + Duration::seconds(60)));
+    assert_eq!(seen.failures, None, "a code is not a password");
+    assert_eq!(other.mfa_locked_until, None);
 }
 
 pub async fn a_success_is_recorded_and_keeps_the_last_real_failure(f: Fixture) {

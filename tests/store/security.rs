@@ -15,6 +15,8 @@ fn audit_event(subject: &str, at: DateTime<Utc>) -> NewAuditEvent {
         caller_identity: Some("anonymous".into()),
         end_user_address: None,
         operator: None,
+        detail: None,
+        repeat_count: 1,
         trace_id: None,
     }
 }
@@ -25,6 +27,8 @@ pub async fn audit_searches_match_the_normalised_subject_the_operator_and_the_ca
     let by_operator = NewAuditEvent {
         rpc: "Unlink".into(),
         operator: Some("jsmith".into()),
+        detail: Some("ticket 4411: filer's request".into()),
+        repeat_count: 3,
         caller_identity: Some("spiffe://court.example/ns/ops/sa/helpdesk".into()),
         end_user_address: Some("198.51.100.7".into()),
         ..audit_event("cohumbert", at + Duration::seconds(1))

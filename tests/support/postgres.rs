@@ -78,6 +78,16 @@ impl PrivateCluster {
     /// initdb and start a cluster in a fresh folder, on a free port; a
     /// watchdog removes it when this process exits.
     pub fn start() -> Self {
+        Self::start_with(None)
+    }
+
+    /// As [`Self::start`], serving TLS with the server certificate and key
+    /// (PEM files) `tls` names, as a production database does.
+    pub fn start_with_tls(cert: &Path, key: &Path) -> Self {
+        Self::start_with(Some((cert, key)))
+    }
+
+    fn start_with(tls: Option<(&Path, &Path)>) -> Self {
         let bin = postgres_bin_dir();
         let root = std::env::temp_dir().join(format!(
             "pacer-link-test-pg-{}-{}",
@@ -107,11 +117,29 @@ impl PrivateCluster {
                 "-D",
             ])
             .arg(root.join("data")));
-        let options = format!(
+        let mut options = format!(
             "-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={} \
              -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400",
             root.display()
         );
+        if let Some((cert, key)) = tls {
+            // The server reads its key only if no one else may.
+            let (server_cert, server_key) = (root.join("server.pem"), root.join("server.key"));
+            std::fs::copy(cert, &server_cert).expect("copy server certificate");
+            std::fs::copy(key, &server_key).expect("copy server key");
+            if as_root {
+                run(Command::new("chown")
+                    .arg("postgres:postgres")
+                    .arg(&server_cert)
+                    .arg(&server_key));
+            }
+            run(Command::new("chmod").arg("600").arg(&server_key));
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                server_cert.display(),
+                server_key.display()
+            ));
+        }
         let cluster = Self {
             url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
             bin,

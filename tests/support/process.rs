@@ -1,8 +1,34 @@
-//! Talking to a `pacer-link serve` process started by a test.
-use std::time::{Duration, Instant};
+//! Starting a `pacer-link serve` process for a test, and talking to it.
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::Command,
+    time::{Duration, Instant},
+};
 
 use tonic::transport::Channel;
 use tonic_health::pb::{HealthCheckRequest, health_client::HealthClient};
+
+/// `pacer-link serve --demo` on a free loopback port over a SQLite file in
+/// `dir`, and the address it will listen on; the caller adds its settings
+/// and spawns it.
+pub fn serve_command(dir: &Path) -> (Command, String) {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pacer-link"));
+    command
+        .args(["serve", "--demo"])
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.join("db").display()),
+        )
+        .env("PACER_LINK_LISTEN", &addr);
+    (command, addr)
+}
 
 /// A channel to the server at `addr`, once its health service answers
 /// (within a minute, or the test fails).

@@ -159,6 +159,8 @@ impl From<AuditRecord> for proto::AuditEvent {
             caller_identity: e.caller_identity.unwrap_or_default(),
             end_user_address: e.end_user_address.unwrap_or_default(),
             operator: e.operator.unwrap_or_default(),
+            detail: e.detail.unwrap_or_default(),
+            repeat_count: u32::try_from(e.repeat_count).unwrap_or(u32::MAX),
             trace_id: e.trace_id.unwrap_or_default(),
         }
     }

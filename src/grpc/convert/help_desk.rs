@@ -81,6 +81,7 @@ impl From<AccountSecurity> for proto::GetAccountSecurityResponse {
             last_failure_time: s.last_failure_at.map(timestamp),
             mfa_enrolled: s.mfa_enrolled,
             linked: s.linked,
+            mfa_locked_until: s.mfa_locked_until.map(timestamp),
         }
     }
 }

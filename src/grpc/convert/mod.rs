@@ -16,6 +16,7 @@ use crate::store::LinkRecord;
 
 pub mod admin_security;
 pub mod help_desk;
+pub mod import;
 pub mod status;
 
 /// The protobuf form of a time.

@@ -8,12 +8,12 @@ use crate::store::{AuditFilter, AuditRecord, AuditStore, NewAuditEvent, StoreErr
 
 const INSERT_AUDIT: &str = "INSERT INTO audit_events (occurred_at, rpc, court_id, subject, \
      subject_normalized, outcome, reason, caller, caller_identity, end_user_address, operator, \
-     trace_id) ";
+     detail, repeat_count, trace_id) ";
 
 /// Every filter is appended as a fixed fragment with a bound value.
 const SELECT_AUDIT: &str = "SELECT audit_id, occurred_at, rpc, court_id, subject, \
      subject_normalized, outcome, reason, caller, caller_identity, end_user_address, operator, \
-     trace_id FROM audit_events WHERE 1 = 1";
+     detail, repeat_count, trace_id FROM audit_events WHERE 1 = 1";
 
 #[async_trait]
 impl<D> AuditStore for D
@@ -52,6 +52,8 @@ where
                 .push_bind(event.caller_identity.clone())
                 .push_bind(event.end_user_address.clone())
                 .push_bind(event.operator.clone())
+                .push_bind(event.detail.clone())
+                .push_bind(event.repeat_count)
                 .push_bind(event.trace_id.clone());
         });
         insert
@@ -138,6 +140,8 @@ where
             caller_identity: Rows::<D>::column(row, "caller_identity")?,
             end_user_address: Rows::<D>::column(row, "end_user_address")?,
             operator: Rows::<D>::column(row, "operator")?,
+            detail: Rows::<D>::column(row, "detail")?,
+            repeat_count: Rows::<D>::column(row, "repeat_count")?,
             trace_id: Rows::<D>::column(row, "trace_id")?,
         },
     })

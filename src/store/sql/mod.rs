@@ -14,6 +14,7 @@ mod audit;
 mod changes;
 mod events;
 mod flows;
+mod import;
 mod lockout;
 mod rows;
 mod second_factor;
@@ -26,8 +27,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{Database, Decode, Encode, Executor, IntoArguments, Pool, Transaction, Type};
 
 use super::{
-    AccountStore, AuditStore, EventStore, FlowStore, LockoutStore, SecondFactorStore, Store,
-    StoreError,
+    AccountStore, AuditStore, EventStore, FlowStore, ImportStore, LockoutStore, SecondFactorStore,
+    Store, StoreError,
 };
 
 /// A row of a dialect's database.
@@ -93,7 +94,7 @@ impl<Db: Database, T> Value<Db> for T where
 impl<D> Store for D
 where
     D: Dialect + AccountStore + FlowStore + LockoutStore + SecondFactorStore + AuditStore,
-    D: EventStore,
+    D: EventStore + ImportStore,
     for<'c> &'c mut Conn<D>: Executor<'c, Database = D::Db>,
     Args<D>: IntoArguments<D::Db>,
 {

@@ -1,5 +1,6 @@
 //! The help desk's reads and writes of sign-in security: an account with
-//! its failure row, second factor and link in one statement, and the unlock.
+//! its failure row, second factor (and its lock) and link in one statement,
+//! and the unlock.
 use sqlx::ColumnIndex;
 use uuid::Uuid;
 
@@ -15,7 +16,10 @@ const FAILURE_COLUMNS: &str = "f.consecutive, f.last_failure_at, f.locked_until,
 const PACER_SECURITY: &str = "SELECT \
      (SELECT COUNT(*) FROM pacer_accounts t \
       WHERE t.username = a.username AND t.totp_secret IS NOT NULL) AS mfa_enrolled, \
-     (SELECT COUNT(*) FROM links l WHERE l.pacer_username = a.username) AS linked, {FAILURES} \
+     (SELECT COUNT(*) FROM links l WHERE l.pacer_username = a.username) AS linked, \
+     (SELECT s.locked_until FROM sign_in_failures s \
+      WHERE s.subject_kind = 'second_factor' AND s.subject = a.username) AS mfa_locked_until, \
+     {FAILURES} \
      FROM pacer_accounts a LEFT JOIN sign_in_failures f \
      ON f.subject_kind = 'pacer' AND f.subject = a.username WHERE a.username = $1";
 
@@ -25,7 +29,10 @@ const ECF_SECURITY: &str = "SELECT \
      (SELECT COUNT(*) FROM pacer_accounts t \
       WHERE t.username = l.pacer_username AND t.totp_secret IS NOT NULL) AS mfa_enrolled, \
      (SELECT COUNT(*) FROM links k WHERE k.court_id = e.court_id AND k.ecf_login = e.login) \
-     AS linked, {FAILURES} \
+     AS linked, \
+     (SELECT s.locked_until FROM sign_in_failures s \
+      WHERE s.subject_kind = 'second_factor' AND s.subject = l.pacer_username) \
+     AS mfa_locked_until, {FAILURES} \
      FROM ecf_accounts e \
      LEFT JOIN links l ON l.court_id = e.court_id AND l.ecf_login = e.login \
      LEFT JOIN sign_in_failures f ON f.subject_kind = 'ecf' AND f.subject = $3 \
@@ -69,5 +76,6 @@ where
         last_failed_at: D::time_column_opt(row, "last_failed_at")?,
         mfa_enrolled: Rows::<D>::column::<i64>(row, "mfa_enrolled")? > 0,
         linked: Rows::<D>::column::<i64>(row, "linked")? > 0,
+        mfa_locked_until: D::time_column_opt(row, "mfa_locked_until")?,
     })
 }

@@ -1,0 +1,226 @@
+//! `pacer-link import FILE --addr URL`: streams a JSON Lines file of account
+//! records to `ImportAccounts` and reports each rejection by line number.
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use tokio::sync::mpsc;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::{Certificate, Channel, ClientTlsConfig};
+
+use super::records::parse_line;
+use crate::config::{ADMIN_TOKEN_ENV, secret_from_env};
+use crate::proto::{self, account_admin_service_client::AccountAdminServiceClient};
+use crate::reason;
+
+/// `import` options.
+#[derive(Debug, Clone, Args)]
+pub struct ImportArgs {
+    /// The JSON Lines file: one `AccountRecord` per line (blank lines are skipped).
+    pub file: PathBuf,
+    /// The service, e.g. http://127.0.0.1:50051 (https:// for TLS).
+    #[arg(
+        long,
+        env = "PACER_LINK_ADDR",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub addr: String,
+    /// The CA that signed the service's certificate (https:// only).
+    #[arg(long, env = "PACER_LINK_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Check and compare every record, write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace stored accounts that differ from their record.
+    #[arg(long)]
+    pub update_existing: bool,
+}
+
+/// A rejection, by line.
+struct Rejected {
+    line: u64,
+    reason: String,
+    field: String,
+}
+
+/// Records sent per progress report when stderr is not a terminal.
+const PROGRESS_EVERY: u64 = 100_000;
+
+/// Runs the import; an error when the call failed or any record was rejected.
+pub async fn run_import(args: ImportArgs) -> anyhow::Result<()> {
+    let token = secret_from_env(ADMIN_TOKEN_ENV)
+        .map_err(anyhow::Error::msg)?
+        .with_context(|| format!("set {ADMIN_TOKEN_ENV} or {ADMIN_TOKEN_ENV}_FILE"))?;
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("cannot open {}", args.file.display()))?;
+    let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let channel = connect(&args).await?;
+
+    let (sender, receiver) = mpsc::channel::<proto::ImportAccountsRequest>(1024);
+    let options = (args.dry_run, args.update_existing);
+    // Reading and parsing run beside the call, so the stream never waits
+    // for the disk and the file is never held in memory.
+    let reader = tokio::task::spawn_blocking(move || {
+        read_records(std::io::BufReader::new(file), total_bytes, options, &sender)
+    });
+    let mut request = tonic::Request::new(ReceiverStream::new(receiver));
+    let bearer = format!("Bearer {token}")
+        .parse()
+        .context("the admin token is not valid header text")?;
+    request.metadata_mut().insert("authorization", bearer);
+    let answer = AccountAdminServiceClient::new(channel)
+        .import_accounts(request)
+        .await;
+    let (lines, mut rejected) = reader.await.context("the file reader stopped")??;
+    let summary = answer
+        .map_err(|status| anyhow::anyhow!("import failed: {}", status.message()))?
+        .into_inner();
+
+    for r in &summary.rejections {
+        let line = lines.get(r.index as usize).copied().unwrap_or_default();
+        rejected.push(Rejected {
+            line,
+            reason: r.reason.clone(),
+            field: r.field.clone(),
+        });
+    }
+    rejected.sort_by_key(|r| r.line);
+    let local = rejected
+        .iter()
+        .filter(|r| r.reason == reason::INVALID_JSON)
+        .count() as u64;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{}created {}, unchanged {}, updated {}, rejected {}",
+        if summary.dry_run { "dry run: " } else { "" },
+        summary.created,
+        summary.unchanged,
+        summary.updated,
+        summary.rejected + local,
+    )?;
+    for r in &rejected {
+        writeln!(out, "line {}: {} ({})", r.line, r.reason, r.field)?;
+    }
+    let listed = summary.rejections.len() as u64;
+    if summary.rejected > listed {
+        writeln!(
+            out,
+            "({} more rejections not listed)",
+            summary.rejected - listed
+        )?;
+    }
+    if summary.rejected + local > 0 {
+        anyhow::bail!("{} records rejected", summary.rejected + local);
+    }
+    Ok(())
+}
+
+async fn connect(args: &ImportArgs) -> anyhow::Result<Channel> {
+    let mut endpoint = Channel::from_shared(args.addr.clone())
+        .with_context(|| format!("--addr {} is not a URL", args.addr))?;
+    if args.addr.starts_with("https://") {
+        let mut tls = ClientTlsConfig::new();
+        if let Some(path) = &args.ca_file {
+            let pem =
+                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+            tls = tls.ca_certificate(Certificate::from_pem(pem));
+        }
+        endpoint = endpoint.tls_config(tls)?;
+    }
+    endpoint
+        .connect()
+        .await
+        .with_context(|| format!("cannot reach {}", args.addr))
+}
+
+/// Sends every record of `file`; returns the line of each message sent (by
+/// index) and the lines that are not records.
+fn read_records(
+    file: impl BufRead,
+    total_bytes: u64,
+    (dry_run, update_existing): (bool, bool),
+    sender: &mpsc::Sender<proto::ImportAccountsRequest>,
+) -> anyhow::Result<(Vec<u64>, Vec<Rejected>)> {
+    let mut progress = Progress::new(total_bytes);
+    let (mut lines, mut rejected) = (Vec::new(), Vec::new());
+    for (n, line) in file.lines().enumerate() {
+        let number = n as u64 + 1;
+        let line = line.with_context(|| format!("cannot read line {number}"))?;
+        progress.advance(line.len() as u64 + 1, lines.len() as u64);
+        if line.trim().is_empty() {
+            continue;
+        }
+        match parse_line(&line) {
+            Ok(record) => {
+                let message = proto::ImportAccountsRequest {
+                    record: Some(record),
+                    dry_run,
+                    update_existing,
+                };
+                // A closed stream means the call ended; its answer says why.
+                if sender.blocking_send(message).is_err() {
+                    break;
+                }
+                lines.push(number);
+            }
+            Err(_) => rejected.push(Rejected {
+                line: number,
+                reason: reason::INVALID_JSON.to_owned(),
+                field: "line".to_owned(),
+            }),
+        }
+    }
+    progress.done(lines.len() as u64);
+    Ok((lines, rejected))
+}
+
+/// A bar on a terminal, a line every [`PROGRESS_EVERY`] records otherwise.
+struct Progress {
+    total_bytes: u64,
+    read_bytes: u64,
+    terminal: bool,
+    shown: u64,
+}
+
+impl Progress {
+    fn new(total_bytes: u64) -> Self {
+        Self {
+            total_bytes,
+            read_bytes: 0,
+            terminal: std::io::stderr().is_terminal(),
+            shown: 0,
+        }
+    }
+
+    fn advance(&mut self, bytes: u64, sent: u64) {
+        self.read_bytes += bytes;
+        if self.terminal {
+            let percent = (self.read_bytes * 100)
+                .checked_div(self.total_bytes)
+                .unwrap_or(100)
+                .min(100);
+            if percent != self.shown {
+                self.shown = percent;
+                let filled = (percent / 4) as usize;
+                eprint!(
+                    "\r[{}{}] {percent:3}% {sent} records",
+                    "#".repeat(filled),
+                    ".".repeat(25 - filled)
+                );
+            }
+        } else if sent > 0 && sent.is_multiple_of(PROGRESS_EVERY) && sent != self.shown {
+            self.shown = sent;
+            eprintln!("{sent} records sent");
+        }
+    }
+
+    fn done(&self, sent: u64) {
+        if self.terminal {
+            eprintln!("\r[{}] 100% {sent} records", "#".repeat(25));
+        } else {
+            eprintln!("{sent} records sent");
+        }
+    }
+}
