@@ -12,6 +12,7 @@ pub mod domain;
 pub mod events;
 mod grpc;
 pub mod health;
+pub mod housekeeping;
 pub mod identity;
 pub mod linking;
 pub mod metrics;

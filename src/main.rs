@@ -37,7 +37,31 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Import(args) => pacer_link::client::run_import(args).await,
+        Command::Report(command) => pacer_link::client::run_report(command).await,
+        Command::Housekeep(args) => housekeep(&args).await,
     }
+}
+
+/// One housekeeping run against the configured database.
+async fn housekeep(args: &pacer_link::config::HousekeepArgs) -> anyhow::Result<()> {
+    let invalid = |e: String| anyhow::anyhow!("invalid configuration: {e}");
+    let url = args.database.url().map_err(invalid)?;
+    let pool = args.database.pool().map_err(invalid)?;
+    let settings = args.housekeeping.settings().map_err(invalid)?;
+    let forget_after = args.lockout.policy().map_err(invalid)?.forget_after;
+    let store = pacer_link::store::open(&url, &pool).await?;
+    let housekeeper = pacer_link::housekeeping::Housekeeper::new(
+        store.clone(),
+        std::sync::Arc::new(pacer_link::clock::SystemClock),
+        forget_after,
+        settings.audit_retention,
+    );
+    let ran = housekeeper.run_once().await;
+    store.close().await;
+    if ran?.is_none() {
+        tracing::info!("another replica is doing housekeeping; nothing to do");
+    }
+    Ok(())
 }
 
 /// Resolves on SIGTERM (Kubernetes) or Ctrl-C.

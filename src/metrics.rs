@@ -39,6 +39,13 @@ pub struct MethodLabels {
     pub caller: String,
 }
 
+/// Which table a purge removed rows from.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct PurgeLabels {
+    /// `link_flows`, `sign_in_failures` or `audit_events`.
+    pub table: &'static str,
+}
+
 /// A database pool's state.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct PoolLabels {
@@ -79,6 +86,8 @@ pub struct Metrics {
     pub links: Counter,
     /// Links removed by this process.
     pub unlinks: Counter,
+    /// Rows removed by housekeeping, by table.
+    pub purged_rows: Family<PurgeLabels, Counter>,
     /// Open WatchLinkEvents streams.
     pub event_streams: Gauge,
     /// How far behind the newest event a stream was when it delivered one, in events.
@@ -112,6 +121,7 @@ impl Metrics {
             rehashes: Counter::default(),
             links: Counter::default(),
             unlinks: Counter::default(),
+            purged_rows: Family::default(),
             event_streams: Gauge::default(),
             event_stream_lag: Histogram::new([0.0, 1.0, 10.0, 100.0, 1000.0, 10000.0]),
             event_delivery_delay: latency_histogram(),
@@ -166,6 +176,11 @@ impl Metrics {
             "source_throttled",
             "Calls refused by the per-source rate limit",
             metrics.source_throttled.clone(),
+        );
+        registry.register(
+            "purged_rows",
+            "Rows removed by housekeeping, by table",
+            metrics.purged_rows.clone(),
         );
         registry.register(
             "callers_not_allowed",

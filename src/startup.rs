@@ -13,6 +13,7 @@ use crate::config::{Settings, ShutdownSettings, TransportSettings};
 use crate::events::{EventHub, StreamSlots};
 use crate::grpc::{AccountAdminApi, AccountLinkApi, AdminAuth, FilerAuthApi, LinkStatusApi};
 use crate::health::{self, LIVENESS};
+use crate::housekeeping::Housekeeper;
 use crate::identity::{AuthorizeLayer, IdentityLayer};
 use crate::linking::{AdminService, Credentials, LinkService, StatusCache, StatusService, demo};
 use crate::password::PasswordHasher;
@@ -97,6 +98,16 @@ impl Application {
             settings.flow_ttl,
         )
         .with_status_cache(cache.clone());
+        if let Some(interval) = settings.housekeeping.interval {
+            // Stops with the streams: when the server stops, or is dropped unrun.
+            Housekeeper::new(
+                store.clone(),
+                clock.clone(),
+                settings.lockout.forget_after,
+                settings.housekeeping.audit_retention,
+            )
+            .spawn(interval, stop_streams.subscribe());
+        }
         let audit = AuditLayer::new(store.clone(), clock.clone(), settings.source_policy);
         let admin = AdminService::new(store.clone(), hasher, clock, settings.totp_key.clone())
             .with_status_cache(cache.clone())

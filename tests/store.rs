@@ -136,8 +136,12 @@ async fn verified_flow_and_token(
 
 #[path = "store/accounts.rs"]
 mod accounts;
+#[path = "store/coverage.rs"]
+mod coverage;
 #[path = "store/events.rs"]
 mod events;
+#[path = "store/housekeeping.rs"]
+mod housekeeping;
 #[path = "store/import.rs"]
 mod import;
 #[path = "store/lifecycle.rs"]
@@ -155,7 +159,9 @@ mod unlinks;
 
 mod suite {
     pub use super::accounts::*;
+    pub use super::coverage::*;
     pub use super::events::*;
+    pub use super::housekeeping::*;
     pub use super::import::*;
     pub use super::lifecycle::*;
     pub use super::links::*;
@@ -234,6 +240,12 @@ conformance!(
     a_linked_ecf_account_keeps_its_retired_password,
     a_dry_run_answers_for_the_whole_chunk_and_writes_nothing,
     a_chunk_that_fails_writes_none_of_its_accounts,
+    coverage_counts_follow_links_and_failed_sign_ins,
+    accounts_are_listed_in_login_order_by_link_state_a_page_at_a_time,
+    expired_flows_go_unless_a_link_was_made_from_them,
+    failure_rows_go_once_forgotten_unless_a_success_is_on_record,
+    audit_rows_go_after_their_retention,
+    the_housekeeping_lock_is_free_again_once_released,
     migrating_again_keeps_the_data,
     an_open_store_answers_pings_and_counts_its_idle_connections,
     a_closed_store_refuses_calls,

@@ -7,10 +7,9 @@ use anyhow::Context;
 use clap::Args;
 use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::{Certificate, Channel, ClientTlsConfig};
 
+use super::connection::{Connection, admin_request, admin_token};
 use super::records::parse_line;
-use crate::config::{ADMIN_TOKEN_ENV, secret_from_env};
 use crate::proto::{self, account_admin_service_client::AccountAdminServiceClient};
 use crate::reason;
 
@@ -19,16 +18,9 @@ use crate::reason;
 pub struct ImportArgs {
     /// The JSON Lines file: one `AccountRecord` per line (blank lines are skipped).
     pub file: PathBuf,
-    /// The service, e.g. http://127.0.0.1:50051 (https:// for TLS).
-    #[arg(
-        long,
-        env = "PACER_LINK_ADDR",
-        default_value = "http://127.0.0.1:50051"
-    )]
-    pub addr: String,
-    /// The CA that signed the service's certificate (https:// only).
-    #[arg(long, env = "PACER_LINK_CA_FILE")]
-    pub ca_file: Option<PathBuf>,
+    /// The service.
+    #[command(flatten)]
+    pub connection: Connection,
     /// Check and compare every record, write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -49,13 +41,11 @@ const PROGRESS_EVERY: u64 = 100_000;
 
 /// Runs the import; an error when the call failed or any record was rejected.
 pub async fn run_import(args: ImportArgs) -> anyhow::Result<()> {
-    let token = secret_from_env(ADMIN_TOKEN_ENV)
-        .map_err(anyhow::Error::msg)?
-        .with_context(|| format!("set {ADMIN_TOKEN_ENV} or {ADMIN_TOKEN_ENV}_FILE"))?;
+    let token = admin_token()?;
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot open {}", args.file.display()))?;
     let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let channel = connect(&args).await?;
+    let channel = args.connection.connect().await?;
 
     let (sender, receiver) = mpsc::channel::<proto::ImportAccountsRequest>(1024);
     let options = (args.dry_run, args.update_existing);
@@ -64,11 +54,7 @@ pub async fn run_import(args: ImportArgs) -> anyhow::Result<()> {
     let reader = tokio::task::spawn_blocking(move || {
         read_records(std::io::BufReader::new(file), total_bytes, options, &sender)
     });
-    let mut request = tonic::Request::new(ReceiverStream::new(receiver));
-    let bearer = format!("Bearer {token}")
-        .parse()
-        .context("the admin token is not valid header text")?;
-    request.metadata_mut().insert("authorization", bearer);
+    let request = admin_request(&token, ReceiverStream::new(receiver))?;
     let answer = AccountAdminServiceClient::new(channel)
         .import_accounts(request)
         .await;
@@ -115,24 +101,6 @@ pub async fn run_import(args: ImportArgs) -> anyhow::Result<()> {
         anyhow::bail!("{} records rejected", summary.rejected + local);
     }
     Ok(())
-}
-
-async fn connect(args: &ImportArgs) -> anyhow::Result<Channel> {
-    let mut endpoint = Channel::from_shared(args.addr.clone())
-        .with_context(|| format!("--addr {} is not a URL", args.addr))?;
-    if args.addr.starts_with("https://") {
-        let mut tls = ClientTlsConfig::new();
-        if let Some(path) = &args.ca_file {
-            let pem =
-                std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-            tls = tls.ca_certificate(Certificate::from_pem(pem));
-        }
-        endpoint = endpoint.tls_config(tls)?;
-    }
-    endpoint
-        .connect()
-        .await
-        .with_context(|| format!("cannot reach {}", args.addr))
 }
 
 /// Sends every record of `file`; returns the line of each message sent (by

@@ -9,6 +9,7 @@ mod callers;
 mod database;
 mod events;
 mod hashing;
+mod housekeeping;
 mod lockout;
 mod operators;
 mod secrets;
@@ -35,6 +36,7 @@ pub use callers::CallerArgs;
 pub use database::DatabaseArgs;
 pub use events::EventArgs;
 pub use hashing::HashingArgs;
+pub use housekeeping::{HousekeepArgs, HousekeepingArgs};
 pub use lockout::LockoutArgs;
 pub use operators::{OPERATORS_FILE_ENV, Operator, OperatorArgs};
 pub use secrets::{ADMIN_TOKEN_ENV, Secrets, TOTP_KEY_ENV, secret_from_env};
@@ -74,6 +76,13 @@ pub enum Command {
     /// file into a running service (operator token from PACER_LINK_ADMIN_TOKEN
     /// or PACER_LINK_ADMIN_TOKEN_FILE).
     Import(crate::client::ImportArgs),
+    /// Reports for the clerk's office from a running service (operator token
+    /// from PACER_LINK_ADMIN_TOKEN or PACER_LINK_ADMIN_TOKEN_FILE).
+    #[command(subcommand)]
+    Report(crate::client::ReportCommand),
+    /// Purge expired flows, forgotten failure rows and audit rows past their
+    /// retention once, and exit (for a Kubernetes CronJob).
+    Housekeep(Box<HousekeepArgs>),
 }
 
 /// `serve` options, one group per subsystem.
@@ -115,6 +124,9 @@ pub struct ServeArgs {
     /// Who may make admin calls.
     #[command(flatten)]
     pub operators: OperatorArgs,
+    /// Housekeeping.
+    #[command(flatten)]
+    pub housekeeping: HousekeepingArgs,
 }
 
 /// Everything the service needs to start, validated.
@@ -167,6 +179,8 @@ pub struct Settings {
     pub status_cache_ttl: Duration,
     /// Limits on connections and event streams.
     pub transport: TransportSettings,
+    /// Audit retention and the housekeeping interval.
+    pub housekeeping: crate::housekeeping::HousekeepingSettings,
 }
 
 impl std::fmt::Debug for Settings {
@@ -224,6 +238,7 @@ impl ServeArgs {
             callers: self.callers.settings()?,
             status_cache_ttl: self.service.status_cache_ttl()?,
             transport: self.transport.settings()?,
+            housekeeping: self.housekeeping.settings()?,
         })
     }
 }

@@ -3,7 +3,7 @@ use tonic::{Request, Response, Status};
 
 use super::admin_auth::OperatorName;
 use super::audited::take;
-use super::convert::{admin_security, import, timestamp};
+use super::convert::{admin_security, coverage, import, timestamp};
 use crate::audit::{AuditFacts, AuditFlush};
 use crate::linking::AdminService;
 use crate::proto::{self, account_admin_service_server::AccountAdminService};
@@ -144,5 +144,23 @@ impl AccountAdminService for AccountAdminApi {
             mode.dry_run, summary.created, summary.unchanged, summary.updated, summary.rejected
         ));
         Ok(Response::new(import::response(summary, mode.dry_run)))
+    }
+
+    async fn get_link_coverage(
+        &self,
+        request: Request<proto::GetLinkCoverageRequest>,
+    ) -> Result<Response<proto::LinkCoverage>, Status> {
+        let court = take(request).0.try_into()?;
+        let counts = self.0.link_coverage(&court).await?;
+        Ok(Response::new(coverage::coverage(&court, counts)))
+    }
+
+    async fn list_ecf_accounts(
+        &self,
+        request: Request<proto::ListEcfAccountsRequest>,
+    ) -> Result<Response<proto::ListEcfAccountsResponse>, Status> {
+        let query = take(request).0.try_into()?;
+        let page = self.0.ecf_accounts(&query).await?;
+        Ok(Response::new(coverage::page(&query, page)))
     }
 }

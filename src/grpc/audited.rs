@@ -49,6 +49,8 @@ attributed! {
     ResetEcfPasswordRequest => [court_id: court, ecf_login: subject],
     EnrollTotpRequest => [username: subject],
     ListAuditEventsRequest => [],
+    GetLinkCoverageRequest => [court_id: court],
+    ListEcfAccountsRequest => [court_id: court],
 }
 
 /// A help-desk request names a PACER account, or a CM/ECF login with its

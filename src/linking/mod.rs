@@ -1,6 +1,7 @@
 //! The linking flow: steps 2 to 5 of the court's instructions.
 mod admin;
 mod commands;
+mod coverage;
 mod credentials;
 pub mod demo;
 mod error;
@@ -19,6 +20,7 @@ pub use commands::{
     EcfAccountView, FilerIdentity, LinkStatusView, PacerAccountView, Preview, ResetEcfPassword,
     StartedFlow, StatusQuery, StatusSubject, Unlink, Unlinked, VerifyEcf,
 };
+pub use coverage::{EcfAccountPage, EcfAccountQuery};
 pub use credentials::Credentials;
 pub use error::LinkError;
 use flow::AnyFlow;

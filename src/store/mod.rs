@@ -4,9 +4,11 @@
 //! conformance suite in `tests/store.rs` (on both backends).
 mod accounts;
 mod audit;
+mod coverage;
 mod error;
 mod events;
 mod flows;
+mod housekeeping;
 mod import;
 pub mod lockout;
 pub mod postgres;
@@ -24,12 +26,14 @@ pub use accounts::{
     NewEcfAccount, NewPacerAccount, PacerAccountRecord, PacerSignIn, PasswordOwner,
 };
 pub use audit::{AuditFilter, AuditRecord, AuditStore, NewAuditEvent};
+pub use coverage::{CoverageCounts, CoverageStore, EcfAccountListing, LinkStateFilter};
 pub use error::{Conflict, StoreError};
 pub use events::{EventStore, LinkEventKind, LinkEventRecord};
 pub use flows::{
     ConfirmOutcome, FlowRecord, FlowStage, FlowStore, LinkRecord, NewFlow, ResetOutcome,
     UnlinkOutcome,
 };
+pub use housekeeping::{HousekeepingLock, HousekeepingStore, PurgeCutoffs, PurgeTarget};
 pub use import::{ImportAccount, ImportMode, ImportResult, ImportStore};
 pub use lockout::{FailureOutcome, LockoutPolicy, LockoutStore, SignInSubject};
 pub use second_factor::{SecondFactorStore, TotpEnrollment};
@@ -38,8 +42,8 @@ pub use security::SecurityRecord;
 /// The store traits, for callers of a `dyn Store`'s methods.
 pub mod prelude {
     pub use super::{
-        AccountStore, AuditStore, EventStore, FlowStore, ImportStore, LockoutStore,
-        SecondFactorStore, Store,
+        AccountStore, AuditStore, CoverageStore, EventStore, FlowStore, HousekeepingStore,
+        ImportStore, LockoutStore, SecondFactorStore, Store,
     };
 }
 
@@ -102,6 +106,8 @@ pub trait Store:
     + AuditStore
     + EventStore
     + ImportStore
+    + CoverageStore
+    + HousekeepingStore
     + 'static
 {
     /// Applies pending migrations of this backend.

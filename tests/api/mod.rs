@@ -2,10 +2,12 @@
 //! once per backend (`tests/api_postgres.rs` and `tests/api_sqlite.rs`).
 mod admin;
 mod audit;
+mod coverage;
 mod events;
 mod filer_auth;
 mod flow_errors;
 mod help_desk;
+mod housekeeping;
 mod import;
 mod input_validation;
 mod link_flow;

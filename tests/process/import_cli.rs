@@ -1,6 +1,7 @@
 //! `pacer-link import` against a real `pacer-link serve`: a file with bad
 //! lines in the middle imports every good line and reports each bad one by
-//! its line number, exiting non-zero; the same file again is all unchanged.
+//! its line number, exiting non-zero; the same file again is all unchanged;
+//! `pacer-link report coverage` then lists the imported account as unlinked.
 use std::process::{Command, Output, Stdio};
 
 use crate::support::process::{connect, serve_command};
@@ -46,6 +47,14 @@ async fn a_file_with_bad_lines_imports_the_good_ones_and_names_each_bad_line() {
 
     let first = run_import(&addr, &file);
     let again = run_import(&addr, &file);
+    let report = Command::new(env!("CARGO_BIN_EXE_pacer-link"))
+        .args(["report", "coverage", "--court", "cod", "--format", "csv"])
+        .args(["--addr", &format!("http://{addr}")])
+        .env("PACER_LINK_ADMIN_TOKEN", TOKEN)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
     server.kill().unwrap();
     let _ = server.wait();
 
@@ -72,5 +81,16 @@ async fn a_file_with_bad_lines_imports_the_good_ones_and_names_each_bad_line() {
     assert!(
         again_out.contains("created 0, unchanged 3, updated 0, rejected 3"),
         "{again_out}"
+    );
+    let csv = String::from_utf8_lossy(&report.stdout);
+    assert!(report.status.success(), "{csv}");
+    assert_eq!(
+        csv.lines().next(),
+        Some("login,display_name,last_failed_sign_in")
+    );
+    assert!(csv.lines().any(|l| l == "cocline,Cli One,"), "{csv}");
+    assert!(
+        csv.lines().any(|l| l == "colegacymd5,\"Haze, Dolores\","),
+        "{csv}"
     );
 }

@@ -15,6 +15,7 @@ use crate::proto;
 use crate::store::LinkRecord;
 
 pub mod admin_security;
+pub mod coverage;
 pub mod help_desk;
 pub mod import;
 pub mod status;

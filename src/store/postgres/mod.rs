@@ -8,7 +8,7 @@ use sqlx::{
     postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgQueryResult, PgRow},
 };
 
-use super::{PoolSettings, StoreError, sql::Dialect};
+use super::{HousekeepingLock, PoolSettings, StoreError, sql::Dialect};
 use error::store_error;
 
 /// The migrations for this backend, embedded in the binary.
@@ -16,6 +16,10 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/post
 
 /// The channel on which committed link events are announced to every replica.
 const EVENT_CHANNEL: &str = "pacer_link_events";
+
+/// The advisory lock one replica holds while it does housekeeping
+/// (an arbitrary constant of this service's own).
+const HOUSEKEEPING_LOCK: i64 = 0x7061_6365_726c_6b01;
 
 /// The PostgreSQL implementation of [`super::Store`].
 #[derive(Clone)]
@@ -115,5 +119,18 @@ impl Dialect for PgStore {
             sqlx::migrate::MigrateError::Execute(inner) => store_error(inner),
             other => StoreError::Migration(other),
         })
+    }
+
+    /// A session-level advisory lock on a connection taken out of the pool:
+    /// the lock lives exactly as long as that connection, so dropping the
+    /// guard (or the process dying) closes it and frees the lock.
+    async fn exclusive_housekeeping(&self) -> Result<Option<HousekeepingLock>, StoreError> {
+        let mut conn = self.pool.acquire().await.map_err(store_error)?.detach();
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(HOUSEKEEPING_LOCK)
+            .fetch_one(&mut conn)
+            .await
+            .map_err(store_error)?;
+        Ok(locked.then(|| HousekeepingLock::new(conn)))
     }
 }

@@ -12,8 +12,10 @@
 mod accounts;
 mod audit;
 mod changes;
+mod coverage;
 mod events;
 mod flows;
+mod housekeeping;
 mod import;
 mod lockout;
 mod rows;
@@ -27,8 +29,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{Database, Decode, Encode, Executor, IntoArguments, Pool, Transaction, Type};
 
 use super::{
-    AccountStore, AuditStore, EventStore, FlowStore, ImportStore, LockoutStore, SecondFactorStore,
-    Store, StoreError,
+    AccountStore, AuditStore, CoverageStore, EventStore, FlowStore, HousekeepingLock,
+    HousekeepingStore, ImportStore, LockoutStore, SecondFactorStore, Store, StoreError,
 };
 
 /// A row of a dialect's database.
@@ -80,6 +82,10 @@ pub trait Dialect: Sized + Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Applies this backend's pending migrations.
     fn migrate_now(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The housekeeping lock, unless another replica holds it.
+    fn exclusive_housekeeping(
+        &self,
+    ) -> impl Future<Output = Result<Option<HousekeepingLock>, StoreError>> + Send;
 }
 
 /// A Rust type the database takes as a parameter and returns in a column.
@@ -94,7 +100,7 @@ impl<Db: Database, T> Value<Db> for T where
 impl<D> Store for D
 where
     D: Dialect + AccountStore + FlowStore + LockoutStore + SecondFactorStore + AuditStore,
-    D: EventStore + ImportStore,
+    D: EventStore + ImportStore + CoverageStore + HousekeepingStore,
     for<'c> &'c mut Conn<D>: Executor<'c, Database = D::Db>,
     Args<D>: IntoArguments<D::Db>,
 {

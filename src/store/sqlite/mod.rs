@@ -15,7 +15,7 @@ use sqlx::{
 };
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::{PoolSettings, StoreError, sql::Dialect};
+use super::{HousekeepingLock, PoolSettings, StoreError, sql::Dialect};
 use error::store_error;
 
 /// The migrations for this backend, embedded in the binary.
@@ -139,6 +139,11 @@ impl Dialect for SqliteStore {
             sqlx::migrate::MigrateError::Execute(inner) => store_error(inner),
             other => StoreError::Migration(other),
         })
+    }
+
+    /// One process owns the file: nobody else does housekeeping on it.
+    async fn exclusive_housekeeping(&self) -> Result<Option<HousekeepingLock>, StoreError> {
+        Ok(Some(HousekeepingLock::new(())))
     }
 }
 

@@ -1,0 +1,67 @@
+//! Housekeeping in SQL: each batch one DELETE of at most `limit` rows picked
+//! by key, so no statement holds many locks or runs long.
+use async_trait::async_trait;
+use sqlx::{Encode, Executor, IntoArguments, Type};
+
+use super::{Args, Conn, Dialect};
+use crate::store::{HousekeepingLock, HousekeepingStore, PurgeCutoffs, PurgeTarget, StoreError};
+
+/// A flow a link was made from stays: the link refers to it.
+const PURGE_FLOWS: &str = "DELETE FROM link_flows WHERE flow_id IN (\
+     SELECT f.flow_id FROM link_flows f WHERE f.expires_at < $1 \
+     AND NOT EXISTS (SELECT 1 FROM links l WHERE l.flow_id = f.flow_id) LIMIT $2)";
+
+/// Rows with a success on record stay: the help desk shows it.
+const PURGE_FAILURES: &str = "DELETE FROM sign_in_failures \
+     WHERE (subject_kind, subject) IN (\
+     SELECT s.subject_kind, s.subject FROM sign_in_failures s \
+     WHERE s.last_failure_at < $1 AND s.hour_start < $2 \
+     AND (s.locked_until IS NULL OR s.locked_until < $3) \
+     AND s.last_success_at IS NULL LIMIT $4)";
+
+const PURGE_AUDIT: &str = "DELETE FROM audit_events WHERE audit_id IN (\
+     SELECT audit_id FROM audit_events WHERE occurred_at < $1 ORDER BY audit_id LIMIT $2)";
+
+#[async_trait]
+impl<D> HousekeepingStore for D
+where
+    D: Dialect,
+    for<'c> &'c mut Conn<D>: Executor<'c, Database = D::Db>,
+    Args<D>: IntoArguments<D::Db>,
+    i64: for<'q> Encode<'q, D::Db> + Type<D::Db>,
+{
+    async fn housekeeping_lock(&self) -> Result<Option<HousekeepingLock>, StoreError> {
+        self.exclusive_housekeeping().await
+    }
+
+    #[tracing::instrument(
+        name = "db",
+        level = "info",
+        skip_all,
+        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "purge", purge = target.name())
+    )]
+    async fn purge_batch(
+        &self,
+        target: PurgeTarget,
+        cutoffs: &PurgeCutoffs,
+        limit: u32,
+    ) -> Result<u64, StoreError> {
+        let _writer = self.write_guard().await;
+        let limit = i64::from(limit);
+        let query = match target {
+            PurgeTarget::Flows => sqlx::query::<D::Db>(PURGE_FLOWS)
+                .bind(D::time_param(cutoffs.now))
+                .bind(limit),
+            PurgeTarget::Failures => sqlx::query::<D::Db>(PURGE_FAILURES)
+                .bind(D::time_param(cutoffs.failures_forgotten_before))
+                .bind(D::time_param(cutoffs.hour_started_before))
+                .bind(D::time_param(cutoffs.now))
+                .bind(limit),
+            PurgeTarget::AuditEvents => sqlx::query::<D::Db>(PURGE_AUDIT)
+                .bind(D::time_param(cutoffs.audit_before))
+                .bind(limit),
+        };
+        let done = query.execute(self.pool()).await.map_err(D::store_error)?;
+        Ok(D::rows_affected(&done))
+    }
+}
