@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Args;
 use tokio::sync::mpsc;
-use tokio_stream::wrappers::ReceiverStream;
 
 use super::connection::{Connection, admin_request, admin_token};
 use super::records::parse_line;
@@ -47,14 +46,14 @@ pub async fn run_import(args: ImportArgs) -> anyhow::Result<()> {
     let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
     let channel = args.connection.connect().await?;
 
-    let (sender, receiver) = mpsc::channel::<proto::ImportAccountsRequest>(1024);
+    let (sender, receiver) = mpsc::channel::<Vec<proto::ImportAccountsRequest>>(16);
     let options = (args.dry_run, args.update_existing);
     // Reading and parsing run beside the call, so the stream never waits
     // for the disk and the file is never held in memory.
     let reader = tokio::task::spawn_blocking(move || {
         read_records(std::io::BufReader::new(file), total_bytes, options, &sender)
     });
-    let request = admin_request(&token, ReceiverStream::new(receiver))?;
+    let request = admin_request(&token, Batches::new(receiver))?;
     let answer = AccountAdminServiceClient::new(channel)
         .import_accounts(request)
         .await;
@@ -109,10 +108,11 @@ fn read_records(
     file: impl BufRead,
     total_bytes: u64,
     (dry_run, update_existing): (bool, bool),
-    sender: &mpsc::Sender<proto::ImportAccountsRequest>,
+    sender: &mpsc::Sender<Vec<proto::ImportAccountsRequest>>,
 ) -> anyhow::Result<(Vec<u64>, Vec<Rejected>)> {
     let mut progress = Progress::new(total_bytes);
     let (mut lines, mut rejected) = (Vec::new(), Vec::new());
+    let mut batch = Vec::with_capacity(BATCH);
     for (n, line) in file.lines().enumerate() {
         let number = n as u64 + 1;
         let line = line.with_context(|| format!("cannot read line {number}"))?;
@@ -127,11 +127,13 @@ fn read_records(
                     dry_run,
                     update_existing,
                 };
+                batch.push(message);
+                lines.push(number);
                 // A closed stream means the call ended; its answer says why.
-                if sender.blocking_send(message).is_err() {
+                if batch.len() == BATCH && sender.blocking_send(std::mem::take(&mut batch)).is_err()
+                {
                     break;
                 }
-                lines.push(number);
             }
             Err(_) => rejected.push(Rejected {
                 line: number,
@@ -140,8 +142,52 @@ fn read_records(
             }),
         }
     }
+    if !batch.is_empty() {
+        let _ = sender.blocking_send(batch);
+    }
     progress.done(lines.len() as u64);
     Ok((lines, rejected))
+}
+
+/// Records handed from the reader to the stream at a time. Many messages
+/// ready at once are written in few HTTP/2 frames and read by the server
+/// without a wake-up each; one at a time, each costs a round of both.
+const BATCH: usize = 256;
+
+/// The stream of messages the reader hands over in batches.
+struct Batches {
+    receiver: mpsc::Receiver<Vec<proto::ImportAccountsRequest>>,
+    current: std::vec::IntoIter<proto::ImportAccountsRequest>,
+}
+
+impl Batches {
+    fn new(receiver: mpsc::Receiver<Vec<proto::ImportAccountsRequest>>) -> Self {
+        Self {
+            receiver,
+            current: Vec::new().into_iter(),
+        }
+    }
+}
+
+impl tokio_stream::Stream for Batches {
+    type Item = proto::ImportAccountsRequest;
+
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        loop {
+            if let Some(message) = self.current.next() {
+                return Poll::Ready(Some(message));
+            }
+            match self.receiver.poll_recv(cx) {
+                Poll::Ready(Some(batch)) => self.current = batch.into_iter(),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
 }
 
 /// A bar on a terminal, a line every [`PROGRESS_EVERY`] records otherwise.

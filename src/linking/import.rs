@@ -3,7 +3,8 @@
 //!
 //! Records are checked one by one (a bad one is rejected and the rest go
 //! on), then written in chunks, each chunk in one transaction, so a failure
-//! never leaves a record half-written. The counts are always complete; at
+//! never leaves a record half-written. A chunk is written while the next is
+//! read; chunks commit in stream order. The counts are always complete; at
 //! most [`MAX_LISTED`] rejections are listed.
 use std::collections::HashMap;
 
@@ -15,9 +16,12 @@ use crate::store::{ImportAccount, ImportMode, ImportResult};
 /// Rejections listed in a summary; later ones are only counted.
 pub const MAX_LISTED: usize = 1000;
 
-/// Records written per transaction: large enough to amortise the commit,
-/// small enough that a chunk holds its locks only briefly.
-const CHUNK: usize = 500;
+/// Records written per transaction: enough to amortise the commit, and few
+/// enough that the insert's parameters stay small. Measured on PostgreSQL
+/// over loopback: 100 rows (~10 KB of parameters) insert in 1.7 ms, 250 rows
+/// in 45 ms and 500 in 48 ms, each larger statement stalling for a delayed
+/// ACK (sqlx leaves Nagle's algorithm on for its connections).
+const CHUNK: usize = 100;
 
 /// Why one record was not imported.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,8 +70,15 @@ pub struct Importer<'a> {
     mode: ImportMode,
     courts: HashMap<CourtId, Option<EcfLoginPrefix>>,
     pending: Vec<(u64, ImportAccount)>,
+    /// The chunk being written while the next is read: at most one, so
+    /// chunks commit in stream order.
+    in_flight: Option<InFlight>,
     summary: ImportSummary,
 }
+
+/// A chunk's write: each record's index and side, and the store's answers.
+type InFlight = tokio::task::JoinHandle<(Vec<(u64, &'static str)>, StoreResults)>;
+type StoreResults = Result<Vec<ImportResult>, crate::store::StoreError>;
 
 impl AdminService {
     /// Starts an import under `mode`.
@@ -77,6 +88,7 @@ impl AdminService {
             mode,
             courts: HashMap::new(),
             pending: Vec::with_capacity(CHUNK),
+            in_flight: None,
             summary: ImportSummary::default(),
         }
     }
@@ -120,6 +132,7 @@ impl Importer<'_> {
     /// Writes what is left and returns the summary.
     pub async fn finish(mut self) -> Result<ImportSummary, LinkError> {
         self.write().await?;
+        self.settle().await?;
         let s = &self.summary;
         tracing::info!(
             dry_run = self.mode.dry_run,
@@ -132,21 +145,40 @@ impl Importer<'_> {
         Ok(self.summary)
     }
 
+    /// Starts writing the pending chunk once the one before it is done.
     async fn write(&mut self) -> Result<(), LinkError> {
+        self.settle().await?;
         if self.pending.is_empty() {
             return Ok(());
         }
-        let accounts: Vec<_> = self.pending.iter().map(|(_, a)| a.clone()).collect();
-        let results = self
-            .admin
-            .store
-            .import_accounts(&accounts, self.mode)
-            .await?;
-        for ((index, account), result) in self.pending.drain(..).zip(results) {
-            let side = match account {
-                ImportAccount::Pacer(_) => "pacer",
-                ImportAccount::Ecf(_) => "ecf",
-            };
+        let (records, accounts): (Vec<_>, Vec<_>) = self
+            .pending
+            .drain(..)
+            .map(|(index, account)| {
+                let side = match account {
+                    ImportAccount::Pacer(_) => "pacer",
+                    ImportAccount::Ecf(_) => "ecf",
+                };
+                ((index, side), account)
+            })
+            .unzip();
+        let (store, mode) = (self.admin.store.clone(), self.mode);
+        self.in_flight = Some(tokio::spawn(async move {
+            let results = store.import_accounts(&accounts, mode).await;
+            (records, results)
+        }));
+        Ok(())
+    }
+
+    /// Waits for the chunk in flight, if any, and counts its answers.
+    async fn settle(&mut self) -> Result<(), LinkError> {
+        let Some(in_flight) = self.in_flight.take() else {
+            return Ok(());
+        };
+        let (records, results) = in_flight
+            .await
+            .map_err(|e| LinkError::Internal(format!("import chunk task: {e}").into()))?;
+        for ((index, side), result) in records.into_iter().zip(results?) {
             let s = &mut self.summary;
             match result {
                 ImportResult::Created => s.created += 1,

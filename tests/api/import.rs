@@ -364,3 +364,21 @@ async fn the_demo_accounts_of_every_format_link_with_their_listed_passwords() {
             .unwrap_or_else(|e| panic!("{username}: {e:?}"));
     }
 }
+
+/// Records span several chunks (written while the next is read); a record
+/// repeating an earlier one of another chunk is compared with it.
+#[tokio::test]
+async fn a_long_stream_is_written_in_order_across_chunks() {
+    let app = spawn_app().await;
+    let (_, md5, _) = FORMATS[0];
+    let mut records: Vec<_> = (0..250)
+        .map(|i| pacer(&format!("bulk{i:03}"), "Bulk Filer", md5))
+        .collect();
+    records[150] = pacer("bulk010", "Someone Else", md5);
+    records[220] = pacer("bulk020", "Bulk Filer", md5);
+
+    let summary = import(&app, records, false, false).await;
+
+    assert_eq!(counts(&summary), (248, 1, 0, 1));
+    assert_eq!(rejections(&summary), [(150, reason::CONFLICT, "pacer")]);
+}

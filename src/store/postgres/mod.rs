@@ -1,6 +1,7 @@
 //! The PostgreSQL store, for production: many replicas on one database,
 //! uniqueness enforced by constraints, the link made in one transaction.
 mod error;
+mod import;
 
 use chrono::{DateTime, Utc};
 use sqlx::{
@@ -8,7 +9,9 @@ use sqlx::{
     postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgQueryResult, PgRow},
 };
 
-use super::{HousekeepingLock, PoolSettings, StoreError, sql::Dialect};
+use super::{
+    HousekeepingLock, NewEcfAccount, NewPacerAccount, PoolSettings, StoreError, sql::Dialect,
+};
 use error::store_error;
 
 /// The migrations for this backend, embedded in the binary.
@@ -132,5 +135,21 @@ impl Dialect for PgStore {
             .await
             .map_err(store_error)?;
         Ok(locked.then(|| HousekeepingLock::new(conn)))
+    }
+
+    async fn insert_new_pacers(
+        tx: &mut Transaction<'_, Postgres>,
+        accounts: &[&NewPacerAccount],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        import::insert_new_pacers(tx, accounts, now).await
+    }
+
+    async fn insert_new_ecfs(
+        tx: &mut Transaction<'_, Postgres>,
+        accounts: &[&NewEcfAccount],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        import::insert_new_ecfs(tx, accounts, now).await
     }
 }

@@ -1,6 +1,10 @@
-//! Imported accounts in SQL: insert if new, else compare and, if allowed,
-//! replace with a compare-and-set, all of a chunk in one transaction.
+//! Imported accounts in SQL, a chunk in one transaction: every new account
+//! inserted by one statement per side (the dialect's own: arrays on
+//! PostgreSQL, a VALUES list on SQLite), then each one that was not new
+//! compared and, if allowed, replaced with a compare-and-set.
 use async_trait::async_trait;
+use std::collections::HashSet;
+
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Transaction, Type};
 use uuid::Uuid;
 
@@ -10,10 +14,6 @@ use crate::store::{
     StoreError,
 };
 
-const INSERT_PACER_IF_NEW: &str = "INSERT INTO pacer_accounts \
-     (username, password_hash, display_name, upgraded, created_at) VALUES ($1, $2, $3, $4, $5) \
-     ON CONFLICT (username) DO NOTHING";
-
 const SELECT_PACER: &str =
     "SELECT password_hash, display_name, upgraded FROM pacer_accounts WHERE username = $1";
 
@@ -21,10 +21,6 @@ const SELECT_PACER: &str =
 const REPLACE_PACER: &str = "UPDATE pacer_accounts \
      SET password_hash = $2, display_name = $3, upgraded = $4 \
      WHERE username = $1 AND password_hash = $5 AND display_name = $6 AND upgraded = $7";
-
-const INSERT_ECF_IF_NEW: &str = "INSERT INTO ecf_accounts \
-     (court_id, login, password_hash, display_name, created_at) VALUES ($1, $2, $3, $4, $5) \
-     ON CONFLICT (court_id, login) DO NOTHING";
 
 /// A count, not a boolean, so that both backends decode it alike.
 const SELECT_ECF: &str = "SELECT e.password_hash, e.display_name, \
@@ -64,9 +60,11 @@ where
     ) -> Result<Vec<ImportResult>, StoreError> {
         let _writer = self.write_guard().await;
         let mut tx = self.pool().begin().await.map_err(D::store_error)?;
+        let created = insert_new::<D>(&mut tx, accounts).await?;
         let mut results = Vec::with_capacity(accounts.len());
-        for account in accounts {
+        for (account, created) in accounts.iter().zip(created) {
             let result = match account {
+                _ if created => ImportResult::Created,
                 ImportAccount::Pacer(a) => import_pacer::<D>(&mut tx, a, mode).await?,
                 ImportAccount::Ecf(a) => import_ecf::<D>(&mut tx, a, mode).await?,
             };
@@ -81,6 +79,68 @@ where
     }
 }
 
+/// Inserts every account of the chunk that is new, in one statement per
+/// side; which were. Of records repeating a key only the first can be new:
+/// the rest are compared with it like any stored account.
+async fn insert_new<D>(
+    tx: &mut Transaction<'_, D::Db>,
+    accounts: &[ImportAccount],
+) -> Result<Vec<bool>, StoreError>
+where
+    D: Dialect,
+    for<'c> &'c mut Conn<D>: Executor<'c, Database = D::Db>,
+    Args<D>: IntoArguments<D::Db>,
+    for<'a> &'a str: Encode<'a, D::Db> + Type<D::Db> + ColumnIndex<Row<D>>,
+    String: Value<D::Db>,
+    i64: Value<D::Db>,
+    bool: Value<D::Db>,
+    Uuid: Value<D::Db>,
+{
+    let now = chrono::Utc::now();
+    let mut created = vec![false; accounts.len()];
+    let (pacer, ecf): (Vec<_>, Vec<_>) = accounts
+        .iter()
+        .enumerate()
+        .partition(|(_, a)| matches!(a, ImportAccount::Pacer(_)));
+    let pacer: Vec<_> = pacer
+        .into_iter()
+        .filter_map(|(i, a)| match a {
+            ImportAccount::Pacer(p) => Some((i, p)),
+            ImportAccount::Ecf(_) => None,
+        })
+        .collect();
+    if !pacer.is_empty() {
+        let rows: Vec<_> = pacer.iter().map(|(_, a)| *a).collect();
+        let mut new: HashSet<String> = D::insert_new_pacers(tx, &rows, now)
+            .await?
+            .into_iter()
+            .collect();
+        for (i, a) in pacer {
+            created[i] = new.remove(a.username.as_str());
+        }
+    }
+    let ecf: Vec<_> = ecf
+        .into_iter()
+        .filter_map(|(i, a)| match a {
+            ImportAccount::Ecf(e) => Some((i, e)),
+            ImportAccount::Pacer(_) => None,
+        })
+        .collect();
+    if !ecf.is_empty() {
+        let rows: Vec<_> = ecf.iter().map(|(_, a)| *a).collect();
+        let mut new: HashSet<(String, String)> = D::insert_new_ecfs(tx, &rows, now)
+            .await?
+            .into_iter()
+            .collect();
+        for (i, a) in ecf {
+            let key = (a.court_id.as_str().to_owned(), a.login.as_str().to_owned());
+            created[i] = new.remove(&key);
+        }
+    }
+    Ok(created)
+}
+
+/// A PACER account already stored: the same, differing, or replaced.
 async fn import_pacer<D>(
     tx: &mut Transaction<'_, D::Db>,
     a: &NewPacerAccount,
@@ -96,18 +156,6 @@ where
     bool: Value<D::Db>,
     Uuid: Value<D::Db>,
 {
-    let inserted = sqlx::query::<D::Db>(INSERT_PACER_IF_NEW)
-        .bind(a.username.as_str())
-        .bind(a.password_hash.as_str())
-        .bind(a.display_name.as_str())
-        .bind(a.upgraded)
-        .bind(D::time_param(chrono::Utc::now()))
-        .execute(&mut **tx)
-        .await
-        .map_err(D::store_error)?;
-    if D::rows_affected(&inserted) == 1 {
-        return Ok(ImportResult::Created);
-    }
     let row = sqlx::query::<D::Db>(SELECT_PACER)
         .bind(a.username.as_str())
         .fetch_one(&mut **tx)
@@ -141,6 +189,7 @@ where
     })
 }
 
+/// A CM/ECF account already stored: the same, differing, linked, or replaced.
 async fn import_ecf<D>(
     tx: &mut Transaction<'_, D::Db>,
     a: &NewEcfAccount,
@@ -157,18 +206,6 @@ where
     bool: Value<D::Db>,
     Uuid: Value<D::Db>,
 {
-    let inserted = sqlx::query::<D::Db>(INSERT_ECF_IF_NEW)
-        .bind(a.court_id.as_str())
-        .bind(a.login.as_str())
-        .bind(a.password_hash.as_str())
-        .bind(a.display_name.as_str())
-        .bind(D::time_param(chrono::Utc::now()))
-        .execute(&mut **tx)
-        .await
-        .map_err(D::store_error)?;
-    if D::rows_affected(&inserted) == 1 {
-        return Ok(ImportResult::Created);
-    }
     let row = sqlx::query::<D::Db>(SELECT_ECF)
         .bind(a.court_id.as_str())
         .bind(a.login.as_str())

@@ -30,7 +30,8 @@ use sqlx::{Database, Decode, Encode, Executor, IntoArguments, Pool, Transaction,
 
 use super::{
     AccountStore, AuditStore, CoverageStore, EventStore, FlowStore, HousekeepingLock,
-    HousekeepingStore, ImportStore, LockoutStore, SecondFactorStore, Store, StoreError,
+    HousekeepingStore, ImportStore, LockoutStore, NewEcfAccount, NewPacerAccount,
+    SecondFactorStore, Store, StoreError,
 };
 
 /// A row of a dialect's database.
@@ -82,6 +83,20 @@ pub trait Dialect: Sized + Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
     /// Applies this backend's pending migrations.
     fn migrate_now(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// Inserts those of `accounts` that are new, in one statement; the
+    /// usernames it inserted.
+    fn insert_new_pacers(
+        tx: &mut Transaction<'_, Self::Db>,
+        accounts: &[&NewPacerAccount],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<String>, StoreError>> + Send;
+    /// Inserts those of `accounts` that are new, in one statement; the
+    /// (court, login) pairs it inserted.
+    fn insert_new_ecfs(
+        tx: &mut Transaction<'_, Self::Db>,
+        accounts: &[&NewEcfAccount],
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Vec<(String, String)>, StoreError>> + Send;
     /// The housekeeping lock, unless another replica holds it.
     fn exclusive_housekeeping(
         &self,

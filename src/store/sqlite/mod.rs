@@ -2,6 +2,7 @@
 //! serialised in-process (SQLite allows one writer at a time), so concurrent
 //! confirms queue here instead of failing with "database is locked".
 mod error;
+mod import;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
@@ -15,7 +16,9 @@ use sqlx::{
 };
 use tokio::sync::{Mutex, MutexGuard};
 
-use super::{HousekeepingLock, PoolSettings, StoreError, sql::Dialect};
+use super::{
+    HousekeepingLock, NewEcfAccount, NewPacerAccount, PoolSettings, StoreError, sql::Dialect,
+};
 use error::store_error;
 
 /// The migrations for this backend, embedded in the binary.
@@ -144,6 +147,22 @@ impl Dialect for SqliteStore {
     /// One process owns the file: nobody else does housekeeping on it.
     async fn exclusive_housekeeping(&self) -> Result<Option<HousekeepingLock>, StoreError> {
         Ok(Some(HousekeepingLock::new(())))
+    }
+
+    async fn insert_new_pacers(
+        tx: &mut Transaction<'_, Sqlite>,
+        accounts: &[&NewPacerAccount],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<String>, StoreError> {
+        import::insert_new_pacers(tx, accounts, now).await
+    }
+
+    async fn insert_new_ecfs(
+        tx: &mut Transaction<'_, Sqlite>,
+        accounts: &[&NewEcfAccount],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        import::insert_new_ecfs(tx, accounts, now).await
     }
 }
 
