@@ -114,6 +114,9 @@ async fn bench(
         let levels = options.timing_concurrency.len();
         let accounts = timing::accounts(options.timing_samples, levels);
         seed_db.pairs(seed::TIMING, accounts, 0, &hash).await?;
+        seed_db
+            .pairs(seed::TIMING_MD5, accounts, 0, seed::MD5_CRYPT)
+            .await?;
     }
     let seed_s = seeded.elapsed().as_secs_f64();
     eprintln!("seeded in {seed_s:.1}s");
@@ -173,7 +176,7 @@ async fn bench(
     if selected(Scenario::Overload) {
         let mut overload = bench.overload(saturation, OVERLOAD_ACCOUNTS).await;
         let (accounts, highest) = seed_db
-            .counted_failures(&[timing::UNKNOWN, seed::TIMING.pacer])
+            .counted_failures(&[timing::UNKNOWN, seed::TIMING.pacer, seed::TIMING_MD5.pacer])
             .await?;
         if let Some(over) = overload.last_mut() {
             over.note("accounts_with_failures_counted", json!(accounts));

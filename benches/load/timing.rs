@@ -1,8 +1,9 @@
-//! Sign-in timing: `AuthenticatePacer` for an unknown username and for a
-//! known username with a wrong password, interleaved, so that the two
-//! latency distributions see the same load and can be compared. Both must
+//! Sign-in timing: `AuthenticatePacer` for an unknown username, for a
+//! known username with a wrong password, and for an account imported with
+//! an MD5-crypt hash with a wrong password, interleaved, so that the three
+//! latency distributions see the same load and can be compared. All must
 //! answer alike and take as long: otherwise the latency tells an attacker
-//! which usernames exist.
+//! which usernames exist, or which accounts still hold a fast legacy hash.
 use std::{
     collections::BTreeSet,
     sync::{
@@ -18,7 +19,7 @@ use serde_json::json;
 use tonic::transport::Channel;
 
 use crate::drive::Progress;
-use crate::seed::{self, TIMING};
+use crate::seed::{self, TIMING, TIMING_MD5};
 use crate::stats::{Recorder, Summary, code_name, quantile_ms, round};
 
 /// The target: medians within 5 % of each other.
@@ -38,8 +39,8 @@ const WRONG_PASSWORD: &str = "Bench-Wrong-Password-2026";
 /// What the answer is counted under when it is the expected refusal.
 const EXPECTED: &str = "OK";
 
-/// Known accounts to seed for `levels` concurrency levels: one fresh
-/// account per wrong-password call, warm-up included.
+/// Known accounts to seed of each kind for `levels` concurrency levels: one
+/// fresh account per wrong-password call, warm-up included.
 pub fn accounts(samples: usize, levels: usize) -> usize {
     (samples + WARMUP) * levels
 }
@@ -48,6 +49,7 @@ pub fn accounts(samples: usize, levels: usize) -> usize {
 enum Side {
     Unknown,
     Wrong,
+    WrongMd5,
 }
 
 /// One call to make: which side, which pair, whether it is recorded.
@@ -63,7 +65,8 @@ struct Call {
 struct Tally {
     unknown: Recorder,
     wrong: Recorder,
-    /// (side is wrong, code, message, details) of every answer.
+    md5: Recorder,
+    /// (side is a known account, code, message, details) of every answer.
     answers: BTreeSet<(bool, i32, String, Vec<u8>)>,
 }
 
@@ -78,18 +81,17 @@ pub async fn timing(channels: &[Channel], samples: usize, levels: &[usize]) -> V
     rows
 }
 
-/// The calls of one level: each pair's two calls back to back, in a random
-/// order, so that neither side is systematically first.
+/// The calls of one level: each trio's calls back to back, in a random
+/// order, so that no side is systematically first.
 fn schedule(samples: usize, first_pair: usize) -> Vec<Call> {
     let mut rng = rand::rng();
-    let mut calls = Vec::with_capacity(2 * (samples + WARMUP));
+    let mut calls = Vec::with_capacity(3 * (samples + WARMUP));
     for i in 0..samples + WARMUP {
         let (pair, recorded) = (first_pair + i, i >= WARMUP);
-        let mut two = [Side::Unknown, Side::Wrong];
-        if rng.random_bool(0.5) {
-            two.reverse();
-        }
-        calls.extend(two.map(|side| Call {
+        let mut three = [Side::Unknown, Side::Wrong, Side::WrongMd5];
+        three.swap(0, rng.random_range(0..3));
+        three.swap(1, rng.random_range(1..3));
+        calls.extend(three.map(|side| Call {
             side,
             pair,
             recorded,
@@ -118,6 +120,7 @@ async fn level(
                 let username = match call.side {
                     Side::Unknown => format!("{UNKNOWN}{}", call.pair),
                     Side::Wrong => TIMING.pacer(call.pair),
+                    Side::WrongMd5 => TIMING_MD5.pacer(call.pair),
                 };
                 let request = proto::AuthenticatePacerRequest {
                     court_id: seed::COURT.into(),
@@ -137,7 +140,7 @@ async fn level(
                     Ok(_) => "SIGNED_IN",
                     Err(status) => {
                         tally.answers.insert((
-                            call.side == Side::Wrong,
+                            call.side != Side::Unknown,
                             status.code() as i32,
                             status.message().to_owned(),
                             status.details().to_vec(),
@@ -151,6 +154,7 @@ async fn level(
                 match call.side {
                     Side::Unknown => tally.unknown.record(code, latency),
                     Side::Wrong => tally.wrong.record(code, latency),
+                    Side::WrongMd5 => tally.md5.record(code, latency),
                 }
             }
             tally
@@ -161,19 +165,22 @@ async fn level(
         let tally = worker.expect("a timing worker panicked");
         all.unknown.merge(tally.unknown);
         all.wrong.merge(tally.wrong);
+        all.md5.merge(tally.md5);
         all.answers.extend(tally.answers);
     }
     let elapsed = started.elapsed();
     progress.finish();
 
-    let (mut unknown, mut wrong) = (all.unknown, all.wrong);
+    let (mut unknown, mut wrong, mut md5) = (all.unknown, all.wrong, all.md5);
     let quantiles = |r: &mut Recorder| {
         let sorted = r.sorted(EXPECTED);
         (quantile_ms(sorted, 0.5), quantile_ms(sorted, 0.9))
     };
     let (u50, u90) = quantiles(&mut unknown);
     let (w50, w90) = quantiles(&mut wrong);
+    let (m50, m90) = quantiles(&mut md5);
     let difference = (w50 - u50).abs() / w50 * 100.0;
+    let md5_difference = (m50 - u50).abs() / m50 * 100.0;
     let distinct = |wrong: bool| {
         all.answers
             .iter()
@@ -186,7 +193,17 @@ async fn level(
 
     let load = format!("{concurrency} in flight");
     let mut u = Summary::from_run("timing-unknown", load.clone(), unknown, elapsed);
-    let mut w = Summary::from_run("timing-wrong", load, wrong, elapsed);
+    let mut w = Summary::from_run("timing-wrong", load.clone(), wrong, elapsed);
+    let mut m = Summary::from_run("timing-wrong-md5crypt", load, md5, elapsed);
+    m.ratio = Some(("timing-unknown p50".into(), m50 / u50));
+    m.note("p90_ms", json!(round(m90)));
+    m.note("p50_difference_pct", json!(round(md5_difference)));
+    m.note(
+        "p90_difference_pct",
+        json!(round((m90 - u90).abs() / m90 * 100.0)),
+    );
+    m.note("target_pct", json!(TARGET_PERCENT));
+    m.note("met", json!(md5_difference < TARGET_PERCENT));
     u.note("p90_ms", json!(round(u90)));
     w.note("p90_ms", json!(round(w90)));
     w.ratio = Some(("timing-unknown p50".into(), w50 / u50));
@@ -200,5 +217,5 @@ async fn level(
     w.note("target_pct", json!(TARGET_PERCENT));
     w.note("met", json!(difference < TARGET_PERCENT));
     w.note("answers_identical", json!(identical));
-    vec![u, w]
+    vec![u, w, m]
 }
