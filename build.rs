@@ -8,6 +8,7 @@ const PROTOS: &[&str] = &[
     "proto/court/identity/v1/account_admin.proto",
     "proto/court/identity/v1/link_status.proto",
     "proto/court/identity/v1/filer_auth.proto",
+    "proto/court/identity/v1/error_reason.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

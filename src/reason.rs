@@ -68,3 +68,53 @@ pub const TOO_MANY_STREAMS: &str = "TOO_MANY_STREAMS";
 pub const EVENT_STREAM_LAGGING: &str = "EVENT_STREAM_LAGGING";
 /// The server is shutting down.
 pub const SERVER_SHUTTING_DOWN: &str = "SERVER_SHUTTING_DOWN";
+
+/// Every reason above, in the order of the proto's `ErrorReason` enum.
+pub const ALL: [&str; 30] = [
+    INVALID_ARGUMENT,
+    INVALID_CREDENTIALS,
+    PACER_ACCOUNT_NOT_UPGRADED,
+    PACER_ACCOUNT_ALREADY_LINKED,
+    ECF_ACCOUNT_ALREADY_LINKED,
+    ECF_LOGIN_PREFIX_MISMATCH,
+    UNKNOWN_COURT,
+    CONFLICT,
+    UNSUPPORTED_PASSWORD_HASH,
+    INVALID_JSON,
+    FLOW_NOT_FOUND_OR_EXPIRED,
+    FLOW_STEP_OUT_OF_ORDER,
+    COURT_ALREADY_EXISTS,
+    PACER_ACCOUNT_ALREADY_EXISTS,
+    ECF_ACCOUNT_ALREADY_EXISTS,
+    ADMIN_UNAUTHENTICATED,
+    CALLER_NOT_ALLOWED,
+    OVERLOADED,
+    END_USER_ADDRESS_REQUIRED,
+    TOO_MANY_ATTEMPTS,
+    MFA_REQUIRED,
+    TOTP_NOT_CONFIGURED,
+    DATABASE_UNAVAILABLE,
+    INTERNAL,
+    ACCOUNT_NOT_FOUND,
+    ECF_ACCOUNT_NOT_LINKED,
+    PACER_ACCOUNT_NOT_LINKED,
+    TOO_MANY_STREAMS,
+    EVENT_STREAM_LAGGING,
+    SERVER_SHUTTING_DOWN,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proto::ErrorReason;
+
+    #[test]
+    fn the_proto_enum_lists_every_reason_and_no_other() {
+        for (number, reason) in (1..).zip(ALL) {
+            let listed = ErrorReason::from_str_name(reason);
+            assert_eq!(listed.map(|r| r as i32), Some(number), "{reason}");
+        }
+        let past_the_end = i32::try_from(ALL.len()).unwrap() + 1;
+        assert!(ErrorReason::try_from(past_the_end).is_err());
+    }
+}

@@ -369,8 +369,10 @@ mod tests {
             md5 = md5.min(time(Some(MD5_CRYPT)).await);
         }
 
+        // Without the dummy check MD5-crypt answers in microseconds, a
+        // ten-thousandth of the argon2id time; half leaves room for noise.
         assert!(
-            md5 * 5 >= unknown * 4,
+            md5 * 2 >= unknown,
             "MD5-crypt {md5:?} vs unknown {unknown:?}"
         );
     }

@@ -108,7 +108,6 @@ proptest! {
             ("subject", subject.chars().count() <= 256),
             ("start_time", valid_time(&start_time)),
             ("end_time", valid_time(&end_time)),
-            ("page_size", page_size <= 1000),
             ("page_token", token_ok),
         ]);
         let request = proto::ListAuditEventsRequest {
@@ -119,6 +118,9 @@ proptest! {
         prop_assert_eq!(fields(&result), want);
         if let Ok(query) = result {
             prop_assert!((1..=1000).contains(&query.page_size));
+            // Above the maximum is read as the maximum (AIP-158), not refused.
+            let expected_size = match page_size { 0 => 100, n => n.min(1000) };
+            prop_assert_eq!(query.page_size, expected_size);
             prop_assert_eq!(query.filter.court_id.as_deref(), (!court_id.is_empty()).then_some(court_id.as_str()));
             prop_assert_eq!(query.filter.before_id.is_some(), !page_token.is_empty());
         }

@@ -108,11 +108,11 @@ impl TryFrom<proto::ListAuditEventsRequest> for AuditQuery {
         let caller_identity = filter_text("caller_identity", r.caller_identity, &mut v);
         let since = time("start_time", r.start_time, &mut v);
         let until = time("end_time", r.end_time, &mut v);
-        let page_size = match r.page_size {
-            0 => Some(DEFAULT_PAGE_SIZE),
-            n if n <= MAX_PAGE_SIZE => Some(n),
-            _ => v.check("page_size", Err(format!("must be at most {MAX_PAGE_SIZE}"))),
-        };
+        // Above the maximum is read as the maximum (AIP-158), not refused.
+        let page_size = Some(match r.page_size {
+            0 => DEFAULT_PAGE_SIZE,
+            n => n.min(MAX_PAGE_SIZE),
+        });
         let before_id = if r.page_token.is_empty() {
             Some(None)
         } else {
