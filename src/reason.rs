@@ -68,9 +68,11 @@ pub const TOO_MANY_STREAMS: &str = "TOO_MANY_STREAMS";
 pub const EVENT_STREAM_LAGGING: &str = "EVENT_STREAM_LAGGING";
 /// The server is shutting down.
 pub const SERVER_SHUTTING_DOWN: &str = "SERVER_SHUTTING_DOWN";
+/// A request message is larger than the server accepts.
+pub const MESSAGE_TOO_LARGE: &str = "MESSAGE_TOO_LARGE";
 
 /// Every reason above, in the order of the proto's `ErrorReason` enum.
-pub const ALL: [&str; 30] = [
+pub const ALL: [&str; 31] = [
     INVALID_ARGUMENT,
     INVALID_CREDENTIALS,
     PACER_ACCOUNT_NOT_UPGRADED,
@@ -101,6 +103,7 @@ pub const ALL: [&str; 30] = [
     TOO_MANY_STREAMS,
     EVENT_STREAM_LAGGING,
     SERVER_SHUTTING_DOWN,
+    MESSAGE_TOO_LARGE,
 ];
 
 #[cfg(test)]

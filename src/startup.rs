@@ -11,7 +11,9 @@ use crate::audit::AuditLayer;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Settings, ShutdownSettings, TransportSettings};
 use crate::events::{EventHub, StreamSlots};
-use crate::grpc::{AccountAdminApi, AccountLinkApi, AdminAuth, FilerAuthApi, LinkStatusApi};
+use crate::grpc::{
+    AccountAdminApi, AccountLinkApi, AdminAuth, FilerAuthApi, LinkStatusApi, OversizeLayer,
+};
 use crate::health::{self, LIVENESS};
 use crate::housekeeping::Housekeeper;
 use crate::identity::{AuthorizeLayer, IdentityLayer};
@@ -253,6 +255,7 @@ impl Application {
             .layer(self.audit)
             .layer(self.authorize)
             .layer(self.throttle)
+            .layer(OversizeLayer)
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)

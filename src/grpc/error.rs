@@ -42,6 +42,9 @@ pub enum ApiError {
     /// The server is shutting down.
     #[error("shutting down")]
     ShuttingDown,
+    /// A request message was larger than the server accepts.
+    #[error("request message too large")]
+    MessageTooLarge,
 }
 
 /// When a refused event stream is worth retrying: streams end when their
@@ -56,6 +59,11 @@ pub fn throttled(retry_after: Duration) -> Status {
 /// The status of a front-end's sign-in without the filer's address.
 pub fn end_user_address_required() -> Status {
     ApiError::EndUserAddressRequired.into()
+}
+
+/// The status of a request whose message exceeded the size limit.
+pub fn message_too_large() -> Status {
+    ApiError::MessageTooLarge.into()
 }
 
 /// The status of a call the caller policy does not grant.
@@ -115,6 +123,13 @@ fn describe(
             Code::Unauthenticated,
             reason::ADMIN_UNAUTHENTICATED,
             "admin calls need a valid \"authorization: Bearer <token>\"".into(),
+        ),
+        ApiError::MessageTooLarge => (
+            Code::ResourceExhausted,
+            reason::MESSAGE_TOO_LARGE,
+            "the request message is larger than this server accepts \
+             (PACER_LINK_MAX_REQUEST_BYTES)"
+                .into(),
         ),
         ApiError::CallerNotAllowed => (
             Code::PermissionDenied,

@@ -8,6 +8,7 @@ mod error;
 mod filer_auth_service;
 mod link_service;
 mod link_status_service;
+mod oversize;
 
 pub use admin_auth::AdminAuth;
 pub use admin_service::AccountAdminApi;
@@ -15,6 +16,7 @@ pub use error::{ApiError, caller_not_allowed, end_user_address_required, throttl
 pub use filer_auth_service::FilerAuthApi;
 pub use link_service::AccountLinkApi;
 pub use link_status_service::LinkStatusApi;
+pub use oversize::OversizeLayer;
 
 /// The demo's accounts, read from its import file as `pacer-link import`
 /// reads one and checked as `ImportAccounts` checks each record
