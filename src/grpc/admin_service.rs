@@ -84,6 +84,15 @@ impl AccountAdminService for AccountAdminApi {
         Ok(Response::new(admin_security::enrolled(&username, secret)))
     }
 
+    async fn remove_totp(
+        &self,
+        request: Request<proto::RemoveTotpRequest>,
+    ) -> Result<Response<proto::RemoveTotpResponse>, Status> {
+        let cmd: crate::linking::EnrollTotp = take(request).0.try_into()?;
+        self.0.enroll_totp(cmd).await?;
+        Ok(Response::new(proto::RemoveTotpResponse {}))
+    }
+
     async fn list_audit_events(
         &self,
         request: Request<proto::ListAuditEventsRequest>,

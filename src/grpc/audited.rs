@@ -48,6 +48,7 @@ attributed! {
     UnlinkRequest => [court_id: court, ecf_login: subject, reason: detail],
     ResetEcfPasswordRequest => [court_id: court, ecf_login: subject],
     EnrollTotpRequest => [username: subject],
+    RemoveTotpRequest => [username: subject],
     ListAuditEventsRequest => [],
     GetLinkCoverageRequest => [court_id: court],
     ListEcfAccountsRequest => [court_id: court],

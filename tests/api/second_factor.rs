@@ -222,6 +222,35 @@ async fn a_removed_second_factor_is_no_longer_asked_for() {
 }
 
 #[tokio::test]
+async fn remove_totp_removes_the_second_factor_and_is_audited() {
+    let app = spawn_app().await;
+    app.enroll_totp(demo::PACER_USERNAME).await.unwrap();
+    let remove = || {
+        let mut admin = app.admin.clone();
+        async move {
+            admin
+                .remove_totp(super::support::admin_request(
+                    pacer_link::proto::RemoveTotpRequest {
+                        username: demo::PACER_USERNAME.into(),
+                    },
+                ))
+                .await
+        }
+    };
+
+    remove().await.unwrap();
+    let again = remove().await;
+    let signed_in = app
+        .authenticate(demo::PACER_USERNAME, demo::PACER_PASSWORD)
+        .await;
+
+    assert!(again.is_ok(), "{again:?}");
+    assert!(signed_in.is_ok(), "{signed_in:?}");
+    let rows = app.audit_trail().await;
+    assert_eq!(rows.iter().filter(|e| e.rpc == "RemoveTotp").count(), 2);
+}
+
+#[tokio::test]
 async fn a_server_without_the_totp_key_refuses_to_start_over_enrolled_accounts() {
     let app = spawn_app().await;
     app.enroll_totp(demo::PACER_USERNAME).await.unwrap();

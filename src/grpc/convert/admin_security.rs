@@ -35,6 +35,21 @@ impl TryFrom<proto::EnrollTotpRequest> for EnrollTotp {
     }
 }
 
+impl TryFrom<proto::RemoveTotpRequest> for EnrollTotp {
+    type Error = LinkError;
+    fn try_from(r: proto::RemoveTotpRequest) -> Result<Self, LinkError> {
+        let mut v = Violations::default();
+        let username = v.check("username", PacerUsername::parse(&r.username));
+        Ok(v.finish(|| {
+            Some(Self {
+                username: username?,
+                secret: None,
+                remove: true,
+            })
+        })?)
+    }
+}
+
 fn parse_secret(text: &str) -> Result<Secret, String> {
     if text.len() > 2 * mfa::MAX_SECRET_BYTES {
         return Err(format!(
