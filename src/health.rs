@@ -1,8 +1,12 @@
-//! grpc.health.v1 statuses as Kubernetes probes read them:
+//! grpc.health.v1 statuses as Kubernetes probes and clients read them:
 //! - `liveness`: SERVING while the process runs (a shallow check; a database
 //!   outage must not get pods restarted);
-//! - `""` and each service name: SERVING only while the database answers and
-//!   the server is not shutting down (readiness).
+//! - `""` (the readiness probe's): SERVING while the process can answer,
+//!   NOT_SERVING only while it drains. A database outage must not take every
+//!   replica out of the Service at once: status answers keep coming from the
+//!   cache, and calls that need the database answer UNAVAILABLE fast;
+//! - each service name: SERVING only while the database answers and the
+//!   server is not draining (also exported as `pacer_link_database_up`).
 use std::{sync::Arc, time::Duration};
 
 use tokio::sync::watch;
@@ -25,20 +29,32 @@ pub const SERVICE_NAMES: [&str; 4] = [
 const CHECK_EVERY: Duration = Duration::from_secs(1);
 const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Sets the overall status and every service's.
-pub async fn set_ready(health: &HealthReporter, ready: bool) {
-    let status = if ready {
+fn serving(yes: bool) -> ServingStatus {
+    if yes {
         ServingStatus::Serving
     } else {
         ServingStatus::NotServing
-    };
-    health.set_service_status("", status).await;
-    for name in SERVICE_NAMES {
-        health.set_service_status(name, status).await;
     }
 }
 
-/// Keeps readiness in step with the database until `stopping` turns true.
+/// Sets the overall status: SERVING until the drain begins.
+pub async fn set_serving(health: &HealthReporter, yes: bool) {
+    health.set_service_status("", serving(yes)).await;
+    if !yes {
+        set_database_up(health, false).await;
+    }
+}
+
+/// Sets every service's status (and the gauge) from the database's state.
+pub async fn set_database_up(health: &HealthReporter, up: bool) {
+    crate::metrics::metrics().database_up.set(i64::from(up));
+    for name in SERVICE_NAMES {
+        health.set_service_status(name, serving(up)).await;
+    }
+}
+
+/// Keeps the services' statuses in step with the database until `stopping`
+/// turns true.
 pub fn spawn_readiness_monitor(
     health: HealthReporter,
     store: Arc<dyn Store>,
@@ -56,14 +72,14 @@ pub fn spawn_readiness_monitor(
             );
             if ready != Some(now_ready) && !*stopping.borrow() {
                 if now_ready {
-                    tracing::info!("database reachable: ready");
+                    tracing::info!("database reachable: services serving");
                 } else {
-                    tracing::warn!("database unreachable: not ready");
+                    tracing::warn!("database unreachable: services not serving");
                 }
-                set_ready(&health, now_ready).await;
+                set_database_up(&health, now_ready).await;
                 // Shutdown may have begun while we wrote: it wins.
                 if *stopping.borrow() {
-                    set_ready(&health, false).await;
+                    set_database_up(&health, false).await;
                     return;
                 }
                 ready = Some(now_ready);

@@ -38,6 +38,8 @@ pub struct Purged {
     pub failures: u64,
     /// Audit rows past their retention.
     pub audit_events: u64,
+    /// Admin request answers older than a day.
+    pub requests: u64,
 }
 
 /// Runs housekeeping against a store.
@@ -80,24 +82,28 @@ impl Housekeeper {
             failures_forgotten_before: before(self.forget_after),
             hour_started_before: before(Duration::from_secs(3600)),
             audit_before: before(self.audit_retention),
+            requests_before: before(crate::linking::REQUEST_ID_KEPT_FOR),
         };
         let mut purged = Purged::default();
         for target in [
             PurgeTarget::Flows,
             PurgeTarget::Failures,
             PurgeTarget::AuditEvents,
+            PurgeTarget::Requests,
         ] {
             let count = self.purge(target, &cutoffs).await?;
             match target {
                 PurgeTarget::Flows => purged.flows = count,
                 PurgeTarget::Failures => purged.failures = count,
                 PurgeTarget::AuditEvents => purged.audit_events = count,
+                PurgeTarget::Requests => purged.requests = count,
             }
         }
         tracing::info!(
             flows = purged.flows,
             failures = purged.failures,
             audit_events = purged.audit_events,
+            requests = purged.requests,
             "housekeeping done"
         );
         Ok(Some(purged))

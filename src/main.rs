@@ -6,7 +6,7 @@ use pacer_link::telemetry::{Telemetry, TelemetryConfig};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let telemetry = Telemetry::init(&TelemetryConfig::from_env(cli.log_format))?;
+    let telemetry = Telemetry::init(&TelemetryConfig::from_env(cli.log_format)?)?;
     let result = run(cli.command).await;
     if let Err(error) = &result {
         tracing::error!("{error:#}");

@@ -2,6 +2,11 @@
 //! clients switch on, named once so that the error mapping, the telemetry
 //! layer and the audit layer agree without importing one another.
 
+/// An admin call's request_id names a call still running.
+pub const REQUEST_IN_PROGRESS: &str = "REQUEST_IN_PROGRESS";
+/// An admin call's request_id named a different request before.
+pub const REQUEST_ID_REUSED: &str = "REQUEST_ID_REUSED";
+
 /// The `ErrorInfo.domain` of every error this service returns.
 pub const ERROR_DOMAIN: &str = "pacer-link";
 
@@ -72,7 +77,7 @@ pub const SERVER_SHUTTING_DOWN: &str = "SERVER_SHUTTING_DOWN";
 pub const MESSAGE_TOO_LARGE: &str = "MESSAGE_TOO_LARGE";
 
 /// Every reason above, in the order of the proto's `ErrorReason` enum.
-pub const ALL: [&str; 31] = [
+pub const ALL: [&str; 33] = [
     INVALID_ARGUMENT,
     INVALID_CREDENTIALS,
     PACER_ACCOUNT_NOT_UPGRADED,
@@ -104,6 +109,8 @@ pub const ALL: [&str; 31] = [
     EVENT_STREAM_LAGGING,
     SERVER_SHUTTING_DOWN,
     MESSAGE_TOO_LARGE,
+    REQUEST_IN_PROGRESS,
+    REQUEST_ID_REUSED,
 ];
 
 #[cfg(test)]

@@ -150,6 +150,8 @@ mod lifecycle;
 mod links;
 #[path = "store/lockout.rs"]
 mod lockout;
+#[path = "store/requests.rs"]
+mod requests;
 #[path = "store/resets.rs"]
 mod resets;
 #[path = "store/security.rs"]
@@ -166,6 +168,7 @@ mod suite {
     pub use super::lifecycle::*;
     pub use super::links::*;
     pub use super::lockout::*;
+    pub use super::requests::*;
     pub use super::resets::*;
     pub use super::security::*;
     pub use super::unlinks::*;
@@ -249,4 +252,7 @@ conformance!(
     migrating_again_keeps_the_data,
     an_open_store_answers_pings_and_counts_its_idle_connections,
     a_closed_store_refuses_calls,
+    a_request_is_claimed_once_then_answered_from_storage,
+    a_released_or_abandoned_claim_runs_again,
+    request_ids_are_forgotten_after_their_day,
 );

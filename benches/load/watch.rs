@@ -203,6 +203,7 @@ async fn follow(
     let request = proto::WatchLinkEventsRequest {
         after_sequence: after,
         court_id: String::new(),
+        heartbeat_seconds: 0,
     };
     let mut stream = match client.watch_link_events(request).await {
         Ok(response) => response.into_inner(),

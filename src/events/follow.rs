@@ -1,7 +1,10 @@
 //! One consumer's stream: every event after its cursor, exactly once, in order.
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
-use tokio::sync::{broadcast::error::RecvError, mpsc};
+use tokio::{
+    sync::{broadcast::error::RecvError, mpsc},
+    time::Instant,
+};
 use tracing::Instrument;
 
 use super::{EventHub, PAGE};
@@ -21,20 +24,37 @@ pub enum StreamEnd {
     Store(StoreError),
 }
 
-/// Delivers to `out` every event with a sequence above `after` (of `court`
-/// only, if given), first from the store and then live, until the consumer
-/// goes, falls behind, or the server stops.
+/// What a stream asks for.
+#[derive(Debug, Clone, Copy)]
+pub struct Filter<'a> {
+    /// Events with a sequence above this.
+    pub after: i64,
+    /// Only this court's, if given.
+    pub court: Option<&'a CourtId>,
+    /// A heartbeat after this long without a delivery, if given.
+    pub heartbeat: Option<Duration>,
+}
+
+/// Delivers to `out` every event the filter asks for, first from the store
+/// and then live, until the consumer goes, falls behind, or the server
+/// stops; and, when asked, a heartbeat (`beat` of the cursor) whenever the
+/// stream was quiet for the heartbeat interval.
 ///
 /// Sequences are gap-free and assigned in commit order, so the stream keeps
 /// one global cursor: a live event that is not the next one means something
 /// was broadcast before this stream subscribed, and the store fills the gap.
 pub async fn follow<T>(
     hub: &EventHub,
-    after: i64,
-    court: Option<&CourtId>,
+    filter: Filter<'_>,
     out: &mpsc::Sender<T>,
     wrap: impl Fn(Arc<LinkEventRecord>) -> T,
+    beat: impl Fn(i64) -> T,
 ) -> StreamEnd {
+    let Filter {
+        after,
+        court,
+        heartbeat,
+    } = filter;
     // Subscribe before catching up, so nothing committed meanwhile is missed.
     let mut live = hub.subscribe();
     let mut shutdown = hub.shutdown();
@@ -63,6 +83,9 @@ pub async fn follow<T>(
     if let Err(end) = catch_up(hub, &mut cursor, &deliver).await {
         return end;
     }
+    // Far enough away to never fire when no heartbeat was asked for.
+    let quiet_for = heartbeat.unwrap_or(Duration::from_secs(365 * 24 * 3600));
+    let mut next_beat = Instant::now() + quiet_for;
     loop {
         tokio::select! {
             received = live.recv() => match received {
@@ -72,15 +95,24 @@ pub async fn follow<T>(
                     if let Err(end) = deliver(event).await {
                         return end;
                     }
+                    next_beat = Instant::now() + quiet_for;
                 }
                 Ok(_) => {
                     if let Err(end) = catch_up(hub, &mut cursor, &deliver).await {
                         return end;
                     }
+                    next_beat = Instant::now() + quiet_for;
                 }
                 Err(RecvError::Lagged(_)) => return StreamEnd::Lagging,
                 Err(RecvError::Closed) => return StreamEnd::ShuttingDown,
             },
+            () = tokio::time::sleep_until(next_beat), if heartbeat.is_some() => {
+                match tokio::time::timeout(stall_timeout, out.send(beat(cursor))).await {
+                    Ok(Ok(())) => next_beat = Instant::now() + quiet_for,
+                    Ok(Err(_)) => return StreamEnd::ConsumerGone,
+                    Err(_) => return StreamEnd::Lagging,
+                }
+            }
             _ = shutdown.changed() => return StreamEnd::ShuttingDown,
             () = out.closed() => return StreamEnd::ConsumerGone,
         }

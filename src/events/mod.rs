@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use tokio::sync::{Notify, broadcast, watch};
 
 use crate::store::{LinkEventRecord, Store};
-pub use follow::{StreamEnd, follow};
+pub use follow::{Filter, StreamEnd, follow};
 pub use slots::{SlotRefused, StreamSlot, StreamSlots};
 
 /// How many events one store read returns.
@@ -56,13 +56,17 @@ impl EventHub {
         if settings.listen {
             tokio::spawn(listen(store.clone(), wake.clone(), shutdown.clone()));
         }
-        tokio::spawn(pump(
-            store.clone(),
-            sender.clone(),
-            latest.clone(),
-            wake,
-            settings.poll_interval,
-            shutdown.clone(),
+        // The poll runs every interval on every replica: not traced.
+        tokio::spawn(tracing::Instrument::instrument(
+            pump(
+                store.clone(),
+                sender.clone(),
+                latest.clone(),
+                wake,
+                settings.poll_interval,
+                shutdown.clone(),
+            ),
+            crate::telemetry::untraced(),
         ));
         Arc::new(Self {
             stall_timeout: settings.stall_timeout,

@@ -1,11 +1,13 @@
 //! `AccountAdminService`: operator calls, behind [`super::admin_auth::AdminAuth`].
+use prost::Message;
 use tonic::{Request, Response, Status};
 
 use super::admin_auth::OperatorName;
 use super::audited::take;
 use super::convert::{admin_security, coverage, import, timestamp};
+use super::requests::{decoded, request_key};
 use crate::audit::{AuditFacts, AuditFlush};
-use crate::linking::AdminService;
+use crate::linking::{AdminService, Answer};
 use crate::proto::{self, account_admin_service_server::AccountAdminService};
 use crate::store::ImportMode;
 
@@ -56,12 +58,18 @@ impl AccountAdminService for AccountAdminApi {
         &self,
         request: Request<proto::UnlinkRequest>,
     ) -> Result<Response<proto::UnlinkResponse>, Status> {
-        let unlinked = self.0.unlink(take(request).0.try_into()?).await?;
-        Ok(Response::new(proto::UnlinkResponse {
-            link: Some(unlinked.link.into()),
-            event_sequence: unlinked.sequence.max(0) as u64,
-            unlinked_at: Some(timestamp(unlinked.unlinked_at)),
-        }))
+        let key = request_key(&request, "Unlink", |m| &mut m.request_id)?;
+        let cmd = take(request).0.try_into()?;
+        let answer = self.0.once(key, Answer::Plain, || async {
+            let unlinked = self.0.unlink(cmd).await?;
+            Ok(proto::UnlinkResponse {
+                link: Some(unlinked.link.into()),
+                event_sequence: unlinked.sequence.max(0) as u64,
+                unlinked_at: Some(timestamp(unlinked.unlinked_at)),
+            }
+            .encode_to_vec())
+        });
+        decoded(&answer.await?)
     }
 
     async fn reset_ecf_password(
@@ -78,19 +86,28 @@ impl AccountAdminService for AccountAdminApi {
         &self,
         request: Request<proto::EnrollTotpRequest>,
     ) -> Result<Response<proto::EnrollTotpResponse>, Status> {
+        let key = request_key(&request, "EnrollTotp", |m| &mut m.request_id)?;
         let cmd: crate::linking::EnrollTotp = take(request).0.try_into()?;
         let username = cmd.username.as_str().to_owned();
-        let secret = self.0.enroll_totp(cmd).await?;
-        Ok(Response::new(admin_security::enrolled(&username, secret)))
+        // The answer may hold the generated secret: sealed at rest.
+        let answer = self.0.once(key, Answer::Secret, || async {
+            let secret = self.0.enroll_totp(cmd).await?;
+            Ok(admin_security::enrolled(&username, secret).encode_to_vec())
+        });
+        decoded(&answer.await?)
     }
 
     async fn remove_totp(
         &self,
         request: Request<proto::RemoveTotpRequest>,
     ) -> Result<Response<proto::RemoveTotpResponse>, Status> {
+        let key = request_key(&request, "RemoveTotp", |m| &mut m.request_id)?;
         let cmd: crate::linking::EnrollTotp = take(request).0.try_into()?;
-        self.0.enroll_totp(cmd).await?;
-        Ok(Response::new(proto::RemoveTotpResponse {}))
+        let answer = self.0.once(key, Answer::Plain, || async {
+            self.0.enroll_totp(cmd).await?;
+            Ok(proto::RemoveTotpResponse {}.encode_to_vec())
+        });
+        decoded(&answer.await?)
     }
 
     async fn list_audit_events(
@@ -118,9 +135,13 @@ impl AccountAdminService for AccountAdminApi {
     ) -> Result<Response<proto::UnlockAccountResponse>, Status> {
         let operator = request.extensions().get::<OperatorName>().cloned();
         let operator = operator.map_or_else(|| "unknown".into(), |o| o.0);
+        let key = request_key(&request, "UnlockAccount", |m| &mut m.request_id)?;
         let cmd = take(request).0.try_into()?;
-        let was_locked = self.0.unlock_account(cmd, &operator).await?;
-        Ok(Response::new(proto::UnlockAccountResponse { was_locked }))
+        let answer = self.0.once(key, Answer::Plain, || async {
+            let was_locked = self.0.unlock_account(cmd, &operator).await?;
+            Ok(proto::UnlockAccountResponse { was_locked }.encode_to_vec())
+        });
+        decoded(&answer.await?)
     }
 
     async fn import_accounts(

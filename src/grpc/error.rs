@@ -253,6 +253,16 @@ fn describe_link(
             reason::MFA_REQUIRED,
             "a valid one-time code from the enrolled authenticator is required".into(),
         ),
+        LinkError::RequestInProgress => (
+            Code::Aborted,
+            reason::REQUEST_IN_PROGRESS,
+            "a call with this request_id is still running; retry shortly for its answer".into(),
+        ),
+        LinkError::RequestIdReused => (
+            Code::InvalidArgument,
+            reason::REQUEST_ID_REUSED,
+            "this request_id was used for a different request; use a new one".into(),
+        ),
         LinkError::TotpNotConfigured => (
             Code::FailedPrecondition,
             reason::TOTP_NOT_CONFIGURED,

@@ -6,9 +6,9 @@ use tokio_stream::{Stream, wrappers::ReceiverStream};
 use tonic::{Request, Response, Status};
 
 use super::ApiError;
-use super::convert::status::{batch, link_event, watch};
+use super::convert::status::{Watch, batch, beat, link_event, watch};
 use crate::caller::CallerIdentity;
-use crate::events::{EventHub, SlotRefused, StreamEnd, StreamSlots, follow};
+use crate::events::{EventHub, Filter, SlotRefused, StreamEnd, StreamSlots, follow};
 use crate::linking::{StatusQuery, StatusService};
 use crate::proto::{self, link_status_service_server::LinkStatusService};
 
@@ -62,7 +62,11 @@ impl LinkStatusService for LinkStatusApi {
             tracing::warn!(%caller, scope, "event stream refused: too many open");
             ApiError::TooManyStreams
         })?;
-        let (after, court) = watch(request.get_ref())?;
+        let Watch {
+            after,
+            court,
+            heartbeat,
+        } = watch(request.get_ref())?;
         if let Some(court) = &court {
             // An unknown court is refused up front rather than streaming nothing forever.
             self.status.ensure_court(court).await?;
@@ -74,7 +78,12 @@ impl LinkStatusService for LinkStatusApi {
         let task = async move {
             // The slot is held for as long as the stream runs.
             let _slot = slot;
-            let end = follow(&hub, after, court.as_ref(), &out, |e| Ok(link_event(e))).await;
+            let filter = Filter {
+                after,
+                court: court.as_ref(),
+                heartbeat,
+            };
+            let end = follow(&hub, filter, &out, |e| Ok(link_event(e)), |s| Ok(beat(s))).await;
             crate::metrics::metrics().event_streams.dec();
             let error = match end {
                 StreamEnd::ConsumerGone => return,

@@ -9,6 +9,7 @@ mod filer_auth_service;
 mod link_service;
 mod link_status_service;
 mod oversize;
+mod requests;
 
 pub use admin_auth::AdminAuth;
 pub use admin_service::AccountAdminApi;

@@ -67,6 +67,12 @@ pub enum LinkError {
         /// When a retry is likely to be admitted.
         retry_after: std::time::Duration,
     },
+    /// An admin call's request_id names a call of the same request still running.
+    #[error("request in progress")]
+    RequestInProgress,
+    /// An admin call's request_id named a different request of this operator.
+    #[error("request_id reused")]
+    RequestIdReused,
     /// A second factor was to be enrolled but no TOTP key is configured.
     #[error("TOTP not configured")]
     TotpNotConfigured,

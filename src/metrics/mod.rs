@@ -15,13 +15,18 @@ use prometheus_client::{
 
 use crate::store::Store;
 
+mod grpc;
+mod process;
+
+pub use grpc::{GrpcCallLabels, GrpcLabels, GrpcMetrics, GrpcType, go_code_name};
+
 /// Labels of a finished RPC.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RpcLabels {
     /// The proto service, e.g. `court.identity.v1.AccountLinkService`.
-    pub service: String,
+    pub service: &'static str,
     /// The method, e.g. `AuthenticatePacer`.
-    pub method: String,
+    pub method: &'static str,
     /// The gRPC status code name, e.g. `OK`, `UNAUTHENTICATED`.
     pub code: String,
     /// The caller: a caller the policy lists, `anonymous` or `other`.
@@ -32,9 +37,9 @@ pub struct RpcLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct MethodLabels {
     /// The proto service.
-    pub service: String,
+    pub service: &'static str,
     /// The method.
-    pub method: String,
+    pub method: &'static str,
     /// The caller, as in [`RpcLabels::caller`].
     pub caller: String,
 }
@@ -44,6 +49,13 @@ pub struct MethodLabels {
 pub struct PurgeLabels {
     /// `link_flows`, `sign_in_failures` or `audit_events`.
     pub table: &'static str,
+}
+
+/// The running build.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: &'static str,
+    commit: &'static str,
 }
 
 /// A database pool's state.
@@ -58,7 +70,7 @@ pub struct Metrics {
     registry: Registry,
     /// Finished RPCs by service, method and status code.
     pub rpc_requests: Family<RpcLabels, Counter>,
-    /// RPC latency in seconds (until the response headers).
+    /// RPC latency in seconds, until the call ends (a stream's last message).
     pub rpc_duration: Family<MethodLabels, Histogram>,
     /// Password hashes waiting for a hashing slot.
     pub hash_queue_depth: Gauge,
@@ -94,6 +106,10 @@ pub struct Metrics {
     pub event_stream_lag: Histogram,
     /// Seconds from an event's commit to its delivery on a stream.
     pub event_delivery_delay: Histogram,
+    /// 1 while the readiness monitor reaches the database, 0 otherwise.
+    pub database_up: Gauge,
+    /// The families gRPC dashboards read (`grpc_server_*`).
+    pub grpc: GrpcMetrics,
 }
 
 fn latency_histogram() -> Histogram {
@@ -104,7 +120,11 @@ fn latency_histogram() -> Histogram {
 
 impl Metrics {
     fn new() -> Self {
-        let mut registry = Registry::with_prefix("pacer_link");
+        let mut root = Registry::default();
+        let grpc = GrpcMetrics::default();
+        grpc.register(&mut root);
+        root.register_collector(Box::new(process::ProcessCollector::started_now()));
+        let registry = root.sub_registry_with_prefix("pacer_link");
         let metrics = Self {
             rpc_requests: Family::default(),
             rpc_duration: Family::new_with_constructor(latency_histogram),
@@ -125,6 +145,8 @@ impl Metrics {
             event_streams: Gauge::default(),
             event_stream_lag: Histogram::new([0.0, 1.0, 10.0, 100.0, 1000.0, 10000.0]),
             event_delivery_delay: latency_histogram(),
+            database_up: Gauge::default(),
+            grpc,
             registry: Registry::default(),
         };
         registry.register(
@@ -134,7 +156,7 @@ impl Metrics {
         );
         registry.register(
             "rpc_duration_seconds",
-            "RPC latency until the response headers",
+            "RPC latency until the call ends",
             metrics.rpc_duration.clone(),
         );
         registry.register(
@@ -214,13 +236,31 @@ impl Metrics {
             "Time from an event's commit to its delivery",
             metrics.event_delivery_delay.clone(),
         );
+        registry.register(
+            "database_up",
+            "1 while the database answers the readiness ping, 0 otherwise",
+            metrics.database_up.clone(),
+        );
+        let build_info = Family::<BuildLabels, Gauge>::default();
+        build_info
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION"),
+                commit: env!("PACER_LINK_BUILD_COMMIT"),
+            })
+            .set(1);
+        registry.register(
+            "build_info",
+            "The running build: crate version and source commit",
+            build_info,
+        );
         Self {
-            registry,
+            registry: root,
             ..metrics
         }
     }
 
-    /// The registry's current values in the Prometheus text format.
+    /// The registry's current values in the OpenMetrics text format
+    /// (served as [`CONTENT_TYPE`]).
     pub fn render(&self) -> String {
         let mut out = String::new();
         // Writing into a String cannot fail.
@@ -228,6 +268,10 @@ impl Metrics {
         out
     }
 }
+
+/// The media type of [`Metrics::render`]'s output: prometheus-client writes
+/// OpenMetrics (with its `# EOF` line), not the older Prometheus text format.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// The process-wide metrics.
 pub fn metrics() -> &'static Metrics {
@@ -255,10 +299,7 @@ pub async fn serve(
                 m.db_connections
                     .get_or_create(&PoolLabels { state: "idle" })
                     .set(idle as i64);
-                (
-                    [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
-                    m.render(),
-                )
+                ([("content-type", CONTENT_TYPE)], m.render())
             }
         }),
     );

@@ -27,6 +27,8 @@ pub enum PurgeTarget {
     Failures,
     /// Audit rows older than the retention.
     AuditEvents,
+    /// Admin requests claimed before their id stops being remembered.
+    Requests,
 }
 
 impl PurgeTarget {
@@ -36,6 +38,7 @@ impl PurgeTarget {
             Self::Flows => "link_flows",
             Self::Failures => "sign_in_failures",
             Self::AuditEvents => "audit_events",
+            Self::Requests => "admin_requests",
         }
     }
 }
@@ -51,6 +54,8 @@ pub struct PurgeCutoffs {
     pub hour_started_before: DateTime<Utc>,
     /// Audit rows before this are past their retention.
     pub audit_before: DateTime<Utc>,
+    /// Admin requests claimed before this are forgotten.
+    pub requests_before: DateTime<Utc>,
 }
 
 /// Purges in small batches.

@@ -12,6 +12,7 @@ mod housekeeping;
 mod import;
 pub mod lockout;
 pub mod postgres;
+mod requests;
 mod second_factor;
 mod security;
 mod sql;
@@ -36,6 +37,7 @@ pub use flows::{
 pub use housekeeping::{HousekeepingLock, HousekeepingStore, PurgeCutoffs, PurgeTarget};
 pub use import::{ImportAccount, ImportMode, ImportResult, ImportStore};
 pub use lockout::{FailureOutcome, LockoutPolicy, LockoutStore, SignInSubject};
+pub use requests::{Claimed, RequestKey, RequestStore};
 pub use second_factor::{SecondFactorStore, TotpEnrollment};
 pub use security::SecurityRecord;
 
@@ -108,6 +110,7 @@ pub trait Store:
     + ImportStore
     + CoverageStore
     + HousekeepingStore
+    + RequestStore
     + 'static
 {
     /// Applies pending migrations of this backend.

@@ -2,18 +2,17 @@
 //! `span_id` (production) or readable text (development), filtered by
 //! `RUST_LOG`. Traces go over OTLP/gRPC when `OTEL_EXPORTER_OTLP_ENDPOINT` is
 //! set (with the standard `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`,
-//! `OTEL_TRACES_SAMPLER_ARG` and `OTEL_RESOURCE_ATTRIBUTES`), and nowhere otherwise.
+//! `OTEL_TRACES_SAMPLER_ARG`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_PROPAGATORS`
+//! and `OTEL_EXPORTER_OTLP_CERTIFICATE`: see [`otlp`]), and nowhere otherwise.
+mod frames;
 mod json;
+mod methods;
+pub mod otlp;
 mod outcome;
 mod rpc_layer;
 
 use opentelemetry::{global, trace::TracerProvider as _};
-use opentelemetry_otlp::WithExportConfig;
-use opentelemetry_sdk::{
-    Resource,
-    propagation::{BaggagePropagator, TraceContextPropagator},
-    trace::SdkTracerProvider,
-};
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
 
 pub use outcome::{code_name, error_chain, reason_of, status_code_of, status_of};
@@ -33,24 +32,16 @@ pub enum LogFormat {
 pub struct TelemetryConfig {
     /// Log line format.
     pub log_format: LogFormat,
-    /// The OTLP/gRPC collector endpoint; `None` turns tracing export off.
-    pub otlp_endpoint: Option<String>,
+    /// Where traces go (the endpoint `None` turns export off).
+    pub otlp: otlp::OtlpConfig,
 }
 
 impl TelemetryConfig {
-    /// From the standard environment: `OTEL_EXPORTER_OTLP_ENDPOINT` (or the
-    /// traces-specific `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`).
-    pub fn from_env(log_format: LogFormat) -> Self {
-        let endpoint = [
-            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-            "OTEL_EXPORTER_OTLP_ENDPOINT",
-        ]
-        .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
-        Self {
-            log_format,
-            otlp_endpoint: endpoint,
-        }
+    /// From the standard environment (see [`otlp::OtlpConfig::from_vars`]).
+    pub fn from_env(log_format: LogFormat) -> anyhow::Result<Self> {
+        let otlp = otlp::OtlpConfig::from_vars(|name| std::env::var(name).ok())
+            .map_err(|e| anyhow::anyhow!("invalid telemetry configuration: {e}"))?;
+        Ok(Self { log_format, otlp })
     }
 }
 
@@ -81,20 +72,15 @@ impl Telemetry {
         };
         // Spans always get OpenTelemetry ids (so log lines carry the
         // caller's trace id); they are exported only with an endpoint.
-        let provider = tracer_provider(config.otlp_endpoint.as_deref())?;
+        let provider = tracer_provider(&config.otlp)?;
         let traces = tracing_opentelemetry::layer().with_tracer(provider.tracer("pacer-link"));
         tracing_subscriber::registry()
             .with(filter)
             .with(logs)
             .with(traces)
             .try_init()?;
-        global::set_text_map_propagator(
-            opentelemetry::propagation::TextMapCompositePropagator::new(vec![
-                Box::new(TraceContextPropagator::new()),
-                Box::new(BaggagePropagator::new()),
-            ]),
-        );
-        if let Some(endpoint) = &config.otlp_endpoint {
+        global::set_text_map_propagator(config.otlp.propagator());
+        if let Some(endpoint) = &config.otlp.endpoint {
             tracing::info!(%endpoint, "exporting traces over OTLP");
         }
         Ok(Self {
@@ -118,20 +104,32 @@ impl Telemetry {
     }
 }
 
-fn tracer_provider(endpoint: Option<&str>) -> anyhow::Result<SdkTracerProvider> {
-    let mut resource = Resource::builder();
-    if std::env::var("OTEL_SERVICE_NAME").is_err() {
-        resource = resource.with_service_name("pacer-link");
-    }
+fn tracer_provider(config: &otlp::OtlpConfig) -> anyhow::Result<SdkTracerProvider> {
     // The sampler comes from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG
     // (parent-based, always on, by default).
-    let mut builder = SdkTracerProvider::builder().with_resource(resource.build());
-    if let Some(endpoint) = endpoint {
-        let exporter = opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .with_endpoint(endpoint)
-            .build()?;
-        builder = builder.with_batch_exporter(exporter);
+    let mut builder = SdkTracerProvider::builder().with_resource(config.resource());
+    if let Some(endpoint) = &config.endpoint {
+        builder = builder.with_batch_exporter(config.exporter(endpoint)?);
     }
     Ok(builder.build())
+}
+
+/// A span whose descendants are not exported: the parent-based sampler
+/// drops the children of an unsampled parent. Background polling runs in it,
+/// which would otherwise emit a root span per poll on every idle replica.
+pub fn untraced() -> tracing::Span {
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+    };
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    let span = tracing::info_span!("untraced");
+    let unsampled = SpanContext::new(
+        TraceId::from_bytes([0x5a; 16]),
+        SpanId::from_bytes([0x5a; 8]),
+        TraceFlags::default(),
+        true,
+        TraceState::default(),
+    );
+    let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(unsampled));
+    span
 }

@@ -1,25 +1,37 @@
 //! A tower layer around every RPC: a server span named and attributed by the
 //! OpenTelemetry RPC conventions, joined to the caller's trace through the
-//! W3C `traceparent` / `tracestate` / `baggage` metadata and carrying the
-//! caller's identity, and the request, error and latency metrics. Nothing
-//! from the request body or other headers (which may carry the admin token)
-//! is recorded.
+//! configured propagators and carrying the caller's identity, and the
+//! request, error and latency metrics (the service's own families and the
+//! grpc-ecosystem `grpc_server_*` ones). Nothing from the request body or
+//! other headers (which may carry the admin token) is recorded.
+//!
+//! A call ends when its response body does: a stream's code is read from its
+//! trailers, and a body dropped before them (the client went away) counts as
+//! `CANCELLED`. Health checks are counted but not traced.
 use std::{
     future::Future,
     pin::Pin,
-    task::{Context, Poll},
+    task::{Context, Poll, ready},
     time::Instant,
 };
 
+use bytes::Bytes;
 use http::{HeaderMap, Request, Response};
+use http_body::{Body, Frame, SizeHint};
 use opentelemetry::propagation::Extractor;
+use prometheus_client::metrics::counter::Counter;
+use tonic::{Code, Status};
 use tower::{Layer, Service};
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use super::frames::MessageCounter;
+use super::methods::{self, MethodInfo};
 use super::outcome::{code_name, error_chain, reason_of, status_of};
 use crate::caller::{CallerIdentity, CallerLabel};
-use crate::metrics::{MethodLabels, RpcLabels, metrics, seconds};
+use crate::metrics::{
+    GrpcCallLabels, GrpcLabels, MethodLabels, RpcLabels, go_code_name, metrics, seconds,
+};
 
 /// Adds [`RpcTelemetry`] to a service.
 #[derive(Clone, Copy, Debug, Default)]
@@ -49,12 +61,13 @@ impl Extractor for Headers<'_> {
     }
 }
 
-impl<S, B, R> Service<Request<B>> for RpcTelemetry<S>
+impl<S, R> Service<Request<tonic::body::Body>> for RpcTelemetry<S>
 where
-    S: Service<Request<B>, Response = Response<R>> + Send,
+    S: Service<Request<tonic::body::Body>, Response = Response<R>> + Send,
     S::Future: Send + 'static,
+    R: Body<Data = Bytes> + Unpin + Send + 'static,
 {
-    type Response = S::Response;
+    type Response = Response<CallBody<R>>;
     type Error = S::Error;
     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
 
@@ -62,88 +75,255 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<B>) -> Self::Future {
-        let path = request.uri().path().trim_start_matches('/');
-        let (service, method) = path.split_once('/').unwrap_or((path, ""));
-        // Only our own services become label values: arbitrary paths from
-        // callers must not grow the metric families without bound.
-        let known = service.starts_with("court.identity.v1.") || service.starts_with("grpc.");
-        let (service, method) = if known && !method.is_empty() && method.len() <= 64 {
-            (service.to_owned(), method.to_owned())
-        } else {
-            ("unknown".to_owned(), "unknown".to_owned())
+    fn call(&mut self, request: Request<tonic::body::Body>) -> Self::Future {
+        let info = methods::lookup(request.uri().path());
+        let labels = GrpcLabels {
+            grpc_type: info.kind,
+            grpc_service: info.service,
+            grpc_method: info.method,
         };
-        let caller = CallerIdentity::of(request.extensions()).id;
-        let caller_label = CallerLabel::of(request.extensions());
-        let span = tracing::info_span!(
-            "rpc",
-            otel.name = %format!("{service}/{method}"),
-            otel.kind = "server",
-            rpc.system = "grpc",
-            rpc.service = %service,
-            rpc.method = %method,
-            caller.identity = %caller,
-            rpc.grpc.status_code = tracing::field::Empty,
-            otel.status_code = tracing::field::Empty,
-        );
-        let parent = opentelemetry::global::get_text_map_propagator(|p| {
-            p.extract(&Headers(request.headers()))
+        let grpc = &metrics().grpc;
+        grpc.started.get_or_create(&labels).inc();
+        let received = grpc.msg_received.get_or_create(&labels).clone();
+        let sent = grpc.msg_sent.get_or_create(&labels).clone();
+        let span = if methods::is_health(&info) {
+            tracing::Span::none()
+        } else {
+            server_span(&info, &request)
+        };
+        let call = Call {
+            info,
+            labels,
+            caller_label: CallerLabel::of(request.extensions()),
+            span: span.clone(),
+            started: Instant::now(),
+        };
+        let request = request.map(|body| {
+            tonic::body::Body::new(CountedBody {
+                inner: body,
+                counter: MessageCounter::default(),
+                messages: received,
+            })
         });
-        let _ = span.set_parent(parent);
-        let started = Instant::now();
-        let future = self.inner.call(request).instrument(span.clone());
+        let future = self.inner.call(request).instrument(span);
         Box::pin(async move {
-            let result = future.await;
-            let status = result.as_ref().ok().and_then(status_of);
-            let code = match (&result, &status) {
-                (Err(_), _) => tonic::Code::Internal,
-                (Ok(_), None) => tonic::Code::Ok,
-                (Ok(_), Some(status)) => status.code(),
+            let response = match future.await {
+                Ok(response) => response,
+                Err(error) => {
+                    call.finish(Code::Internal, None);
+                    return Err(error);
+                }
             };
-            if let Some(status) = &status {
-                span.in_scope(|| record_failure(status));
-            }
-            span.record("rpc.grpc.status_code", code as i32);
-            if matches!(
-                code,
-                tonic::Code::Internal
-                    | tonic::Code::Unknown
-                    | tonic::Code::DataLoss
-                    | tonic::Code::Unavailable
-            ) {
-                span.record("otel.status_code", "ERROR");
-            }
-            let m = metrics();
-            m.rpc_requests
-                .get_or_create(&RpcLabels {
-                    service: service.clone(),
-                    method: method.clone(),
-                    code: code_name(code),
-                    caller: caller_label.clone(),
-                })
-                .inc();
-            m.rpc_duration
-                .get_or_create(&MethodLabels {
-                    service,
-                    method,
-                    caller: caller_label,
-                })
-                .observe(seconds(started.elapsed()));
-            result
+            // An error answered trailers-only ends the call here; otherwise
+            // the body carries the messages and then the status.
+            let call = match status_of(&response) {
+                Some(status) => {
+                    call.finish(status.code(), Some(&status));
+                    None
+                }
+                None => Some(call),
+            };
+            Ok(response.map(|inner| CallBody {
+                inner,
+                counter: MessageCounter::default(),
+                messages: sent,
+                call,
+            }))
         })
+    }
+}
+
+/// The server span of a call, joined to the caller's trace.
+fn server_span<B>(info: &MethodInfo, request: &Request<B>) -> tracing::Span {
+    let caller = CallerIdentity::of(request.extensions()).id;
+    let span = tracing::info_span!(
+        "rpc",
+        otel.name = %format!("{}/{}", info.service, info.method),
+        otel.kind = "server",
+        rpc.system = "grpc",
+        rpc.service = %info.service,
+        rpc.method = %info.method,
+        caller.identity = %caller,
+        rpc.grpc.status_code = tracing::field::Empty,
+        otel.status_code = tracing::field::Empty,
+    );
+    let parent =
+        opentelemetry::global::get_text_map_propagator(|p| p.extract(&Headers(request.headers())));
+    let _ = span.set_parent(parent);
+    span
+}
+
+/// What a call needs to be recorded when it ends.
+struct Call {
+    info: MethodInfo,
+    labels: GrpcLabels,
+    caller_label: String,
+    span: tracing::Span,
+    started: Instant,
+}
+
+impl Call {
+    fn finish(self, code: Code, status: Option<&Status>) {
+        if let Some(status) = status.filter(|s| s.code() != Code::Ok) {
+            self.span.in_scope(|| record_failure(status));
+        }
+        self.span.record("rpc.grpc.status_code", code as i32);
+        if is_server_error(code) {
+            self.span.record("otel.status_code", "ERROR");
+        }
+        let elapsed = seconds(self.started.elapsed());
+        let m = metrics();
+        m.rpc_requests
+            .get_or_create(&RpcLabels {
+                service: self.info.service,
+                method: self.info.method,
+                code: code_name(code),
+                caller: self.caller_label.clone(),
+            })
+            .inc();
+        m.rpc_duration
+            .get_or_create(&MethodLabels {
+                service: self.info.service,
+                method: self.info.method,
+                caller: self.caller_label,
+            })
+            .observe(elapsed);
+        m.grpc
+            .handled
+            .get_or_create(&GrpcCallLabels {
+                grpc_type: self.labels.grpc_type,
+                grpc_service: self.labels.grpc_service,
+                grpc_method: self.labels.grpc_method,
+                grpc_code: go_code_name(code),
+            })
+            .inc();
+        m.grpc
+            .handling_seconds
+            .get_or_create(&self.labels)
+            .observe(elapsed);
+    }
+}
+
+/// The codes the OpenTelemetry RPC conventions mark as a server span's error
+/// (the others are the caller's mistakes, not the server's).
+fn is_server_error(code: Code) -> bool {
+    matches!(
+        code,
+        Code::Unknown
+            | Code::DeadlineExceeded
+            | Code::Unimplemented
+            | Code::Internal
+            | Code::Unavailable
+            | Code::DataLoss
+    )
+}
+
+/// A request body that counts the messages read from it.
+struct CountedBody<B> {
+    inner: B,
+    counter: MessageCounter,
+    messages: Counter,
+}
+
+impl<B: Body<Data = Bytes> + Unpin> Body for CountedBody<B> {
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        let frame = ready!(Pin::new(&mut this.inner).poll_frame(cx));
+        if let Some(Ok(Some(data))) = frame.as_ref().map(|f| f.as_ref().map(Frame::data_ref)) {
+            this.messages.inc_by(this.counter.feed(data));
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// A response body that counts the messages sent and ends the call with the
+/// status its trailers carry.
+pub struct CallBody<B> {
+    inner: B,
+    counter: MessageCounter,
+    messages: Counter,
+    call: Option<Call>,
+}
+
+impl<B: Body<Data = Bytes> + Unpin> Body for CallBody<B> {
+    type Data = Bytes;
+    type Error = B::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let this = &mut *self;
+        let frame = ready!(Pin::new(&mut this.inner).poll_frame(cx));
+        match &frame {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    this.messages.inc_by(this.counter.feed(data));
+                } else if let Some(trailers) = frame.trailers_ref() {
+                    let status = Status::from_header_map(trailers);
+                    let code = status.as_ref().map_or(Code::Unknown, Status::code);
+                    if let Some(call) = this.call.take() {
+                        call.finish(code, status.as_ref());
+                    }
+                }
+            }
+            Some(Err(_)) => {
+                if let Some(call) = this.call.take() {
+                    call.finish(Code::Internal, None);
+                }
+            }
+            None => {
+                // Ended without trailers: the status never reached the caller.
+                if let Some(call) = this.call.take() {
+                    call.finish(Code::Unknown, None);
+                }
+            }
+        }
+        Poll::Ready(frame)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl<B> Drop for CallBody<B> {
+    fn drop(&mut self) {
+        // Dropped before its trailers: the client cancelled or went away.
+        if let Some(call) = self.call.take() {
+            call.finish(Code::Cancelled, None);
+        }
     }
 }
 
 /// Logs and counts a failed call by its reason. Unexpected failures are
 /// logged with their whole cause chain, which the client never sees.
-fn record_failure(status: &tonic::Status) {
+fn record_failure(status: &Status) {
     let reason = reason_of(status).unwrap_or_default();
     let cause = error_chain(status).unwrap_or_default();
     match status.code() {
-        tonic::Code::Internal | tonic::Code::Unknown | tonic::Code::DataLoss => {
+        Code::Internal | Code::Unknown | Code::DataLoss => {
             tracing::error!(%reason, error = %cause, "internal error");
         }
-        tonic::Code::Unavailable if reason == crate::reason::DATABASE_UNAVAILABLE => {
+        Code::Unavailable if reason == crate::reason::DATABASE_UNAVAILABLE => {
             metrics().db_unavailable.inc();
             tracing::warn!(%reason, error = %cause, "database unavailable");
         }

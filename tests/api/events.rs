@@ -107,11 +107,78 @@ async fn watching_an_unknown_court_is_not_found() {
             .watch_link_events(proto::WatchLinkEventsRequest {
                 after_sequence: 0,
                 court_id: "zzz".into(),
+                heartbeat_seconds: 0,
             })
             .await,
     );
 
     assert_reason(&status, tonic::Code::NotFound, "UNKNOWN_COURT");
+}
+
+#[tokio::test]
+async fn a_quiet_stream_sends_heartbeats_with_its_cursor_when_asked() {
+    let app = spawn_app().await;
+    link_demo(&app).await;
+    let watch = |heartbeat_seconds| {
+        let mut status = app.status.clone();
+        async move {
+            status
+                .watch_link_events(proto::WatchLinkEventsRequest {
+                    after_sequence: 0,
+                    court_id: String::new(),
+                    heartbeat_seconds,
+                })
+                .await
+        }
+    };
+    let mut stream = watch(1).await.unwrap().into_inner();
+    let mut silent = app.watch(0, "").await;
+
+    let linked = next_event(&mut stream, Duration::from_secs(5)).await;
+    let first = next_event(&mut stream, Duration::from_secs(3)).await;
+    let second = next_event(&mut stream, Duration::from_secs(3)).await;
+    app.unlink(demo::ECF_LOGIN).await.unwrap();
+    let unlinked = next_event(&mut stream, Duration::from_secs(3)).await;
+    let after_unlink = next_event(&mut stream, Duration::from_secs(3)).await;
+
+    assert_eq!(linked.r#type(), LinkEventType::Linked);
+    for beat in [&first, &second] {
+        assert_eq!(
+            (beat.r#type(), beat.sequence),
+            (LinkEventType::Heartbeat, 1)
+        );
+        assert!(beat.event_id.is_empty() && beat.court_id.is_empty());
+        assert!(beat.occurred_at.is_some());
+    }
+    assert_eq!(
+        (unlinked.r#type(), unlinked.sequence),
+        (LinkEventType::Unlinked, 2)
+    );
+    assert_eq!(
+        (after_unlink.r#type(), after_unlink.sequence),
+        (LinkEventType::Heartbeat, 2)
+    );
+    // A stream that did not ask gets the events and nothing else.
+    assert_eq!(
+        next_event(&mut silent, Duration::from_secs(5))
+            .await
+            .sequence,
+        1
+    );
+    assert_eq!(
+        next_event(&mut silent, Duration::from_secs(5))
+            .await
+            .sequence,
+        2
+    );
+    assert_quiet(&mut silent, Duration::from_millis(1500)).await;
+
+    let status = expect_err(watch(3601).await);
+    assert_reason(&status, tonic::Code::InvalidArgument, "INVALID_ARGUMENT");
+    assert_eq!(
+        super::support::violated_fields(&status),
+        vec!["heartbeat_seconds".to_owned()]
+    );
 }
 
 #[tokio::test]
@@ -257,6 +324,13 @@ async fn a_consumer_that_stops_reading_is_ended_as_lagging_and_can_resume() {
     .await;
 
     assert_reason(&ended, tonic::Code::Aborted, "EVENT_STREAM_LAGGING");
+    // The stream's code came in its trailers; the metrics read it there.
+    let aborted = "grpc_server_handled_total{grpc_type=\"server_stream\",grpc_service=\"court.identity.v1.LinkStatusService\",grpc_method=\"WatchLinkEvents\",grpc_code=\"Aborted\"} ";
+    let scraped = pacer_link::metrics::metrics().render();
+    assert!(
+        scraped.lines().any(|l| l.starts_with(aborted)),
+        "no aborted stream counted in\n{scraped}"
+    );
     assert!(delivered.len() < 1000, "the slow consumer was not ended");
     assert_eq!(delivered, (1..=delivered.len() as u64).collect::<Vec<_>>());
     assert_eq!(resumed.sequence, *delivered.last().unwrap() + 1);

@@ -68,6 +68,7 @@ async fn an_operator_unlocks_an_account_and_the_unlock_is_audited() {
         .admin
         .clone()
         .unlock_account(as_helper(proto::UnlockAccountRequest {
+            request_id: String::new(),
             account: Some(unlock::Account::PacerUsername(demo::PACER_USERNAME.into())),
             reason: "ticket 4711: caller verified".into(),
         }))
@@ -123,6 +124,7 @@ async fn the_help_desk_sees_and_ends_a_lock_of_the_one_time_codes() {
         .admin
         .clone()
         .unlock_account(admin_request(proto::UnlockAccountRequest {
+            request_id: String::new(),
             account: Some(unlock::Account::PacerUsername(demo::PACER_USERNAME.into())),
             reason: "ticket 4712: new phone".into(),
         }))

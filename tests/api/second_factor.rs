@@ -166,6 +166,7 @@ async fn the_secret_is_stored_encrypted_and_a_generated_one_is_returned_once() {
         .clone()
         .enroll_totp(super::support::admin_request(
             pacer_link::proto::EnrollTotpRequest {
+                request_id: String::new(),
                 username: demo::LEGACY_PACER_USERNAME.into(),
                 ..Default::default()
             },
@@ -206,6 +207,7 @@ async fn a_removed_second_factor_is_no_longer_asked_for() {
         .clone()
         .enroll_totp(super::support::admin_request(
             pacer_link::proto::EnrollTotpRequest {
+                request_id: String::new(),
                 username: demo::PACER_USERNAME.into(),
                 remove: true,
                 ..Default::default()
@@ -231,6 +233,7 @@ async fn remove_totp_removes_the_second_factor_and_is_audited() {
             admin
                 .remove_totp(super::support::admin_request(
                     pacer_link::proto::RemoveTotpRequest {
+                        request_id: String::new(),
                         username: demo::PACER_USERNAME.into(),
                     },
                 ))

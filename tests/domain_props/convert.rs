@@ -266,6 +266,7 @@ proptest! {
             ("reason", m::human(&reason, m::UNLINK_REASON_MAX).is_some()),
         ]);
         let request = proto::UnlinkRequest {
+            request_id: String::new(),
             court_id: court_id.clone(), ecf_login: ecf_login.clone(), reason: reason.clone(),
         };
         let result = Unlink::try_from(request);

@@ -33,6 +33,7 @@ proptest! {
             ("reason", m::human(&reason, m::UNLINK_REASON_MAX).is_some()),
         ]);
         let request = proto::UnlockAccountRequest {
+            request_id: String::new(),
             account: Some(Account::PacerUsername(username.clone())),
             reason: reason.clone(),
         };
@@ -56,6 +57,7 @@ proptest! {
             ("ecf_account.ecf_login", m::ECF_LOGIN.accepts(&ecf_login)),
         ]);
         let request = proto::UnlockAccountRequest {
+            request_id: String::new(),
             account: Some(Account::EcfAccount(proto::EcfAccountSelector {
                 court_id: court_id.clone(),
                 ecf_login: ecf_login.clone(),

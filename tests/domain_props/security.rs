@@ -81,7 +81,7 @@ proptest! {
             || (secret.len() <= 2 * mfa::MAX_SECRET_BYTES
                 && base32_len(&secret).is_some_and(|n| (mfa::MIN_SECRET_BYTES..=mfa::MAX_SECRET_BYTES).contains(&n)));
         let want = expected(&[("username", m::PACER_USERNAME.accepts(&username)), ("secret_base32", secret_ok)]);
-        let request = proto::EnrollTotpRequest { username: username.clone(), secret_base32: secret.clone(), remove };
+        let request = proto::EnrollTotpRequest { username: username.clone(), secret_base32: secret.clone(), remove, request_id: String::new() };
         let result = EnrollTotp::try_from(request);
         prop_assert_eq!(fields(&result), want);
         if let Ok(cmd) = result {

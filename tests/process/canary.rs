@@ -101,6 +101,7 @@ async fn planted_secrets_appear_in_no_log_trace_answer_audit_row_or_table() {
         .unwrap();
     admin_client
         .enroll_totp(admin(proto::EnrollTotpRequest {
+            request_id: String::new(),
             username: "canary-filer".into(),
             secret_base32: mfa::base32_encode(TOTP_SECRET),
             remove: false,

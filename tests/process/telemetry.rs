@@ -14,7 +14,7 @@ use opentelemetry_proto::tonic::{
 };
 use pacer_link::{
     proto,
-    telemetry::{LogFormat, Telemetry, TelemetryConfig},
+    telemetry::{LogFormat, Telemetry, TelemetryConfig, otlp::OtlpConfig},
 };
 use tonic::Request;
 
@@ -53,7 +53,10 @@ async fn a_linking_flow_is_traced_and_counted_without_secrets() {
     let (receiver, endpoint) = Receiver::start().await;
     let telemetry = Telemetry::init(&TelemetryConfig {
         log_format: LogFormat::Json,
-        otlp_endpoint: Some(endpoint),
+        otlp: OtlpConfig {
+            endpoint: Some(endpoint),
+            ..OtlpConfig::from_vars(|_| None).unwrap()
+        },
     })
     .unwrap();
     let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -61,6 +64,32 @@ async fn a_linking_flow_is_traced_and_counted_without_secrets() {
         .local_addr()
         .unwrap();
     let app = spawn_app_with(BACKEND, |s| s.metrics_listen = Some(metrics_port)).await;
+    let telemetry = Arc::new(telemetry);
+    let flush = || {
+        let flushing = telemetry.clone();
+        async move {
+            tokio::task::spawn_blocking(move || flushing.flush())
+                .await
+                .unwrap();
+        }
+    };
+    // An idle replica sends nothing: probes' health checks, the readiness
+    // ping (each second) and the outbox poll (each second) are not traced.
+    flush().await;
+    let before_idle = receiver.spans().len();
+    let mut health = tonic_health::pb::health_client::HealthClient::new(app.channel.clone());
+    for _ in 0..3 {
+        health
+            .check(tonic_health::pb::HealthCheckRequest::default())
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    flush().await;
+    let idle_spans: Vec<String> = receiver.spans()[before_idle..]
+        .iter()
+        .map(|s| s.name.clone())
+        .collect();
     let mut link = app.link.clone();
     let callers: Vec<_> = (0..5).map(caller).collect();
 
@@ -121,12 +150,8 @@ async fn a_linking_flow_is_traced_and_counted_without_secrets() {
     // A server span closes just after its response is sent: flush until
     // every call's span has arrived.
     let mut spans = Vec::new();
-    let telemetry = Arc::new(telemetry);
     for _ in 0..100 {
-        let flushing = telemetry.clone();
-        tokio::task::spawn_blocking(move || flushing.flush())
-            .await
-            .unwrap();
+        flush().await;
         spans = receiver.spans();
         let arrived = |trace: &Vec<u8>| {
             spans
@@ -139,6 +164,10 @@ async fn a_linking_flow_is_traced_and_counted_without_secrets() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
+    assert!(
+        idle_spans.is_empty(),
+        "an idle replica traced {idle_spans:?}"
+    );
     assert!(wrong.is_err());
     let methods = [
         "AuthenticatePacer",
@@ -189,10 +218,26 @@ async fn a_linking_flow_is_traced_and_counted_without_secrets() {
             .filter(|s| s.parent_span_id == server.span_id)
             .map(|s| (s.name.as_str(), *s))
             .collect();
+        let db_spans: Vec<_> = children
+            .values()
+            .filter(|s| attribute(s, "db.system.name").is_some())
+            .collect();
         assert!(
-            children.contains_key("db"),
+            !db_spans.is_empty(),
             "{method}: database spans under the server span"
         );
+        for db in db_spans {
+            // Named `{operation} {table}` with the operation and namespace.
+            let operation = match attribute(db, "db.operation.name") {
+                Some(Value::StringValue(op)) => op,
+                other => panic!("{method}: db.operation.name {other:?}"),
+            };
+            assert!(db.name.starts_with(&operation), "{}", db.name);
+            if let Some(Value::StringValue(table)) = attribute(db, "db.collection.name") {
+                assert_eq!(db.name, format!("{operation} {table}"));
+            }
+            assert!(attribute(db, "db.namespace").is_some(), "{}", db.name);
+        }
         if method != "PreviewLink" && method != "ConfirmLink" {
             assert!(
                 children.contains_key("password_hash"),
@@ -229,6 +274,33 @@ async fn a_linking_flow_is_traced_and_counted_without_secrets() {
         );
     }
     assert!(scraped.contains("pacer_link_password_hash_seconds_count"));
+    // The gRPC dashboards' families, the process's, the build's.
+    for line in [
+        "grpc_server_handled_total{grpc_type=\"unary\",grpc_service=\"court.identity.v1.AccountLinkService\",grpc_method=\"ConfirmLink\",grpc_code=\"OK\"} 1",
+        "grpc_server_handled_total{grpc_type=\"unary\",grpc_service=\"court.identity.v1.AccountLinkService\",grpc_method=\"AuthenticatePacer\",grpc_code=\"Unauthenticated\"} 1",
+        "pacer_link_database_up 1",
+    ] {
+        assert!(
+            scraped.lines().any(|l| l == line),
+            "missing {line:?} in\n{scraped}"
+        );
+    }
+    for family in [
+        "process_cpu_seconds_total ",
+        "process_resident_memory_bytes ",
+        "process_open_fds ",
+        "process_start_time_seconds ",
+        "pacer_link_build_info{version=\"",
+    ] {
+        assert!(scraped.contains(family), "missing {family:?}");
+    }
+    assert!(
+        scraped
+            .to_lowercase()
+            .contains("content-type: application/openmetrics-text; version=1.0.0")
+            && scraped.trim_end().ends_with("# EOF"),
+        "the content type names the format the body is in"
+    );
     assert!(scraped.contains("pacer_link_db_connections{state=\"idle\"}"));
 }
 

@@ -17,6 +17,7 @@ fn cutoffs(now: DateTime<Utc>) -> PurgeCutoffs {
         failures_forgotten_before: now - Duration::hours(12),
         hour_started_before: now - Duration::hours(1),
         audit_before: now - Duration::days(1),
+        requests_before: now - Duration::days(1),
     }
 }
 

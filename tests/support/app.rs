@@ -270,6 +270,7 @@ impl TestApp {
             .watch_link_events(proto::WatchLinkEventsRequest {
                 after_sequence: after,
                 court_id: court.into(),
+                heartbeat_seconds: 0,
             })
             .await
             .expect("WatchLinkEvents")
@@ -281,6 +282,7 @@ impl TestApp {
         self.admin
             .clone()
             .unlink(admin_request(proto::UnlinkRequest {
+                request_id: String::new(),
                 court_id: "cod".into(),
                 ecf_login: login.into(),
                 reason: "filer asked to link another PACER account".into(),

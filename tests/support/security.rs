@@ -15,6 +15,7 @@ impl TestApp {
         self.admin
             .clone()
             .enroll_totp(admin_request(proto::EnrollTotpRequest {
+                request_id: String::new(),
                 username: username.into(),
                 secret_base32: mfa::base32_encode(TOTP_SECRET),
                 remove: false,

@@ -66,8 +66,22 @@ pub fn batch(r: proto::BatchGetLinkStatusRequest) -> Result<Vec<StatusQuery>, Li
     Ok(v.finish(|| queries.into_iter().collect())?)
 }
 
-/// Parses a watch request into a cursor and an optional court filter.
-pub fn watch(r: &proto::WatchLinkEventsRequest) -> Result<(i64, Option<CourtId>), LinkError> {
+/// The longest heartbeat interval a stream may ask for.
+pub const MAX_HEARTBEAT_SECONDS: u32 = 3600;
+
+/// A WatchLinkEvents request, parsed.
+#[derive(Debug)]
+pub struct Watch {
+    /// Deliver events after this sequence.
+    pub after: i64,
+    /// Only this court's events.
+    pub court: Option<CourtId>,
+    /// How long a quiet stream waits before a heartbeat; `None` for never.
+    pub heartbeat: Option<std::time::Duration>,
+}
+
+/// Parses a WatchLinkEvents request.
+pub fn watch(r: &proto::WatchLinkEventsRequest) -> Result<Watch, LinkError> {
     let mut v = Violations::default();
     let after = v.check(
         "after_sequence",
@@ -78,7 +92,23 @@ pub fn watch(r: &proto::WatchLinkEventsRequest) -> Result<(i64, Option<CourtId>)
     } else {
         v.check("court_id", CourtId::parse(&r.court_id)).map(Some)
     };
-    Ok(v.finish(|| Some((after?, court?)))?)
+    let heartbeat = v.check(
+        "heartbeat_seconds",
+        match r.heartbeat_seconds {
+            0 => Ok(None),
+            s if s <= MAX_HEARTBEAT_SECONDS => {
+                Ok(Some(std::time::Duration::from_secs(u64::from(s))))
+            }
+            _ => Err(format!("must be 0 (none) or 1 to {MAX_HEARTBEAT_SECONDS}")),
+        },
+    );
+    Ok(v.finish(|| {
+        Some(Watch {
+            after: after?,
+            court: court?,
+            heartbeat: heartbeat?,
+        })
+    })?)
 }
 
 impl TryFrom<proto::AuthenticateFilerRequest> for AuthenticateFiler {
@@ -153,6 +183,17 @@ impl From<LinkStatusView> for proto::LinkStatus {
 }
 
 /// The protobuf form of a link event.
+/// A heartbeat: nothing happened up to `sequence`.
+pub fn beat(sequence: i64) -> proto::LinkEvent {
+    proto::LinkEvent {
+        sequence: sequence.max(0) as u64,
+        r#type: proto::LinkEventType::Heartbeat as i32,
+        occurred_at: Some(timestamp(chrono::Utc::now())),
+        ..Default::default()
+    }
+}
+
+/// A stored event as the stream sends it.
 pub fn link_event(e: Arc<LinkEventRecord>) -> proto::LinkEvent {
     let kind = match e.kind {
         LinkEventKind::Linked => proto::LinkEventType::Linked,

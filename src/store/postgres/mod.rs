@@ -28,6 +28,7 @@ const HOUSEKEEPING_LOCK: i64 = 0x7061_6365_726c_6b01;
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    database: String,
 }
 
 impl PgStore {
@@ -35,6 +36,11 @@ impl PgStore {
     /// still coming up, and each call reports `UNAVAILABLE` until it answers.
     pub fn connect_lazy(url: &str, settings: &PoolSettings) -> Result<Self, StoreError> {
         let options: PgConnectOptions = url.parse().map_err(StoreError::InvalidUrl)?;
+        // PostgreSQL's default database is the user's name.
+        let database = options
+            .get_database()
+            .unwrap_or_else(|| options.get_username())
+            .to_owned();
         // sqlx already pings every connection as it returns to the pool, so
         // a connection broken by a server restart is dropped then; a second
         // ping before each use would add a round trip to every statement.
@@ -47,7 +53,7 @@ impl PgStore {
             .idle_timeout(std::time::Duration::from_secs(60))
             .max_lifetime(std::time::Duration::from_secs(15 * 60))
             .connect_lazy_with(options.application_name("pacer-link"));
-        Ok(Self { pool })
+        Ok(Self { pool, database })
     }
 }
 
@@ -57,6 +63,10 @@ impl Dialect for PgStore {
     type WriteGuard<'a> = ();
 
     const SYSTEM: &'static str = "postgresql";
+
+    fn namespace(&self) -> &str {
+        &self.database
+    }
 
     fn pool(&self) -> &PgPool {
         &self.pool

@@ -3,6 +3,7 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 use uuid::Uuid;
 
+use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
 use crate::domain::{CourtId, EcfLogin, PacerUsername};
 use crate::store::{
@@ -78,7 +79,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "create_court")
+        fields(
+            otel.name = "INSERT courts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "INSERT",
+            db.collection.name = "courts",
+            code.function.name = "create_court",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn create_court(&self, court: &NewCourt) -> Result<(), StoreError> {
         let _writer = self.write_guard().await;
@@ -89,7 +100,7 @@ where
             .bind(D::time_param(chrono::Utc::now()))
             .execute(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(())
     }
 
@@ -97,14 +108,24 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "court")
+        fields(
+            otel.name = "SELECT courts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "courts",
+            code.function.name = "court",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn court(&self, id: &CourtId) -> Result<Option<CourtRecord>, StoreError> {
         sqlx::query(SELECT_COURT)
             .bind(id.as_str())
             .fetch_optional(self.pool())
             .await
-            .map_err(D::store_error)?
+            .map_err(traced_error::<D>)?
             .map(|row| Rows::<D>::court(&row))
             .transpose()
     }
@@ -113,7 +134,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "create_pacer_account")
+        fields(
+            otel.name = "INSERT pacer_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "INSERT",
+            db.collection.name = "pacer_accounts",
+            code.function.name = "create_pacer_account",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn create_pacer_account(&self, account: &NewPacerAccount) -> Result<(), StoreError> {
         let _writer = self.write_guard().await;
@@ -125,7 +156,7 @@ where
             .bind(D::time_param(chrono::Utc::now()))
             .execute(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(())
     }
 
@@ -133,7 +164,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "pacer_account")
+        fields(
+            otel.name = "SELECT pacer_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "pacer_accounts",
+            code.function.name = "pacer_account",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn pacer_account(
         &self,
@@ -143,7 +184,7 @@ where
             .bind(username.as_str())
             .fetch_optional(self.pool())
             .await
-            .map_err(D::store_error)?
+            .map_err(traced_error::<D>)?
             .map(|row| Rows::<D>::pacer_account(&row))
             .transpose()
     }
@@ -152,7 +193,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "create_ecf_account")
+        fields(
+            otel.name = "INSERT ecf_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "INSERT",
+            db.collection.name = "ecf_accounts",
+            code.function.name = "create_ecf_account",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn create_ecf_account(&self, account: &NewEcfAccount) -> Result<(), StoreError> {
         let _writer = self.write_guard().await;
@@ -164,7 +215,7 @@ where
             .bind(D::time_param(chrono::Utc::now()))
             .execute(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(())
     }
 
@@ -172,7 +223,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "ecf_account")
+        fields(
+            otel.name = "SELECT ecf_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "ecf_accounts",
+            code.function.name = "ecf_account",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn ecf_account(
         &self,
@@ -184,7 +245,7 @@ where
             .bind(login.as_str())
             .fetch_optional(self.pool())
             .await
-            .map_err(D::store_error)?
+            .map_err(traced_error::<D>)?
             .map(|row| Rows::<D>::ecf_account(&row))
             .transpose()
     }
@@ -193,7 +254,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "pacer_sign_in")
+        fields(
+            otel.name = "SELECT pacer_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "pacer_accounts",
+            code.function.name = "pacer_sign_in",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn pacer_sign_in(
         &self,
@@ -205,7 +276,7 @@ where
             .bind(username.as_str())
             .fetch_optional(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         let Some(row) = row else { return Ok(None) };
         let totp = match Rows::<D>::column::<Option<Vec<u8>>>(&row, "totp_secret")? {
             Some(sealed_secret) => Some(TotpEnrollment {
@@ -230,7 +301,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "account_status")
+        fields(
+            otel.name = "SELECT pacer_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "pacer_accounts",
+            code.function.name = "account_status",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn account_status(
         &self,
@@ -246,7 +327,7 @@ where
             .bind(key)
             .fetch_optional(self.pool())
             .await
-            .map_err(D::store_error)?
+            .map_err(traced_error::<D>)?
         else {
             return Ok(None);
         };
@@ -262,7 +343,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "replace_password_hash")
+        fields(
+            otel.name = "UPDATE pacer_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "UPDATE",
+            db.collection.name = "pacer_accounts",
+            code.function.name = "replace_password_hash",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn replace_password_hash(
         &self,
@@ -279,14 +370,14 @@ where
                     .bind(old)
                     .execute(self.pool())
                     .await
-                    .map_err(D::store_error)?;
+                    .map_err(traced_error::<D>)?;
                 return Ok(D::rows_affected(&done) == 1);
             }
             PasswordOwner::Ecf(court, login) => (court.as_str(), login.as_str()),
         };
         // Flows first, in one transaction: a confirm waiting on their rows
         // then finds the account's new hash and the flows' new hash together.
-        let mut tx = self.pool().begin().await.map_err(D::store_error)?;
+        let mut tx = self.pool().begin().await.map_err(traced_error::<D>)?;
         for statement in [MOVE_PROVEN_HASH, REPLACE_ECF_HASH] {
             let done = sqlx::query(statement)
                 .bind(court)
@@ -295,12 +386,12 @@ where
                 .bind(old)
                 .execute(&mut *tx)
                 .await
-                .map_err(D::store_error)?;
+                .map_err(traced_error::<D>)?;
             if statement == REPLACE_ECF_HASH && D::rows_affected(&done) != 1 {
                 return Ok(false);
             }
         }
-        tx.commit().await.map_err(D::store_error)?;
+        tx.commit().await.map_err(traced_error::<D>)?;
         Ok(true)
     }
 }

@@ -3,6 +3,7 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, QueryBuilder, Type};
 use uuid::Uuid;
 
+use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
 use crate::store::{AuditFilter, AuditRecord, AuditStore, NewAuditEvent, StoreError};
 
@@ -32,7 +33,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "append_audit")
+        fields(
+            otel.name = "INSERT audit_events",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "INSERT",
+            db.collection.name = "audit_events",
+            code.function.name = "append_audit",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn append_audit(&self, events: &[NewAuditEvent]) -> Result<(), StoreError> {
         if events.is_empty() {
@@ -60,7 +71,7 @@ where
             .build()
             .execute(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(())
     }
 
@@ -68,7 +79,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "audit_events")
+        fields(
+            otel.name = "SELECT audit_events",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "audit_events",
+            code.function.name = "audit_events",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn audit_events(
         &self,
@@ -112,7 +133,7 @@ where
             .build()
             .fetch_all(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         rows.iter().map(audit_record::<D>).collect()
     }
 }

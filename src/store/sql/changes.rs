@@ -7,6 +7,7 @@ use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Transaction, Type};
 use uuid::Uuid;
 
 use super::rows::{LINK_COLUMNS, Rows};
+use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value};
 use crate::domain::{CourtId, EcfLogin};
 use crate::store::{
@@ -83,7 +84,7 @@ where
         now: DateTime<Utc>,
     ) -> Result<ConfirmOutcome, StoreError> {
         let _writer = store.write_guard().await;
-        let mut tx = store.pool().begin().await.map_err(D::store_error)?;
+        let mut tx = store.pool().begin().await.map_err(traced_error::<D>)?;
         // Moving the flow first takes its row lock, which serialises
         // concurrent confirms of one flow: the losers wait, then find it
         // confirmed and match nothing.
@@ -93,7 +94,7 @@ where
             .bind(D::time_param(now))
             .execute(&mut *tx)
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         if D::rows_affected(&moved) == 0 {
             return Ok(ConfirmOutcome::FlowChanged);
         }
@@ -103,7 +104,7 @@ where
             .bind(flow.pacer_username.as_str())
             .fetch_all(&mut *tx)
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         if existing.iter().any(|p| p == flow.pacer_username.as_str()) {
             return Err(StoreError::Conflict(Conflict::PacerAccountLinked));
         }
@@ -120,7 +121,7 @@ where
             .bind(flow.id)
             .fetch_one(&mut *tx)
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         let link = Rows::<D>::link(&row)?;
         // Retire the password only if it is still the one this flow proved:
         // a reset or an unlink since VerifyEcf voids the proof.
@@ -131,12 +132,12 @@ where
             .bind(flow.id)
             .execute(&mut *tx)
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         if D::rows_affected(&retired) == 0 {
             return Ok(ConfirmOutcome::ProofStale);
         }
         Self::append_event(&mut tx, LinkEventKind::Linked, &link, now).await?;
-        tx.commit().await.map_err(D::store_error)?;
+        tx.commit().await.map_err(traced_error::<D>)?;
         store.after_event_commit();
         Ok(ConfirmOutcome::Linked(link))
     }
@@ -150,13 +151,13 @@ where
         now: DateTime<Utc>,
     ) -> Result<UnlinkOutcome, StoreError> {
         let _writer = store.write_guard().await;
-        let mut tx = store.pool().begin().await.map_err(D::store_error)?;
+        let mut tx = store.pool().begin().await.map_err(traced_error::<D>)?;
         let removed = sqlx::query(delete_link())
             .bind(court.as_str())
             .bind(login.as_str())
             .fetch_optional(&mut *tx)
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         let Some(removed) = removed else {
             return Ok(UnlinkOutcome::NotLinked);
         };
@@ -169,7 +170,7 @@ where
             .bind(D::time_param(now))
             .execute(&mut *tx)
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         let sequence = Self::append_event(&mut tx, LinkEventKind::Unlinked, &link, now).await?;
         sqlx::query(INSERT_UNLINK)
             .bind(Uuid::new_v4())
@@ -182,8 +183,8 @@ where
             .bind(sequence)
             .execute(&mut *tx)
             .await
-            .map_err(D::store_error)?;
-        tx.commit().await.map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
+        tx.commit().await.map_err(traced_error::<D>)?;
         store.after_event_commit();
         Ok(UnlinkOutcome::Unlinked { link, sequence })
     }
@@ -197,7 +198,7 @@ where
         now: DateTime<Utc>,
     ) -> Result<ResetOutcome, StoreError> {
         let _writer = store.write_guard().await;
-        let mut tx = store.pool().begin().await.map_err(D::store_error)?;
+        let mut tx = store.pool().begin().await.map_err(traced_error::<D>)?;
         // Taking the account's row lock first serialises this with a
         // ConfirmLink of the same account (which updates that row), so the
         // link check below cannot miss a link committed meanwhile.
@@ -206,7 +207,7 @@ where
             .bind(login.as_str())
             .execute(&mut *tx)
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         if D::rows_affected(&found) == 0 {
             return Ok(ResetOutcome::NotFound);
         }
@@ -215,7 +216,7 @@ where
             .bind(login.as_str())
             .fetch_one(&mut *tx)
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         if links > 0 {
             return Ok(ResetOutcome::Linked);
         }
@@ -226,8 +227,8 @@ where
             .bind(D::time_param(now))
             .execute(&mut *tx)
             .await
-            .map_err(D::store_error)?;
-        tx.commit().await.map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
+        tx.commit().await.map_err(traced_error::<D>)?;
         Ok(ResetOutcome::Reset)
     }
 
@@ -243,7 +244,7 @@ where
         let sequence: i64 = sqlx::query_scalar(NEXT_EVENT_SEQUENCE)
             .fetch_one(&mut **tx)
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         sqlx::query(INSERT_EVENT)
             .bind(sequence)
             .bind(Uuid::new_v4())
@@ -254,7 +255,7 @@ where
             .bind(D::time_param(now))
             .execute(&mut **tx)
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         D::announce_event(tx, sequence).await?;
         Ok(sequence)
     }

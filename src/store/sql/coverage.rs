@@ -3,6 +3,7 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 use uuid::Uuid;
 
+use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
 use crate::domain::{CourtId, EcfLogin};
 use crate::store::{CoverageCounts, CoverageStore, EcfAccountListing, LinkStateFilter, StoreError};
@@ -46,7 +47,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "link_coverage")
+        fields(
+            otel.name = "SELECT ecf_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "ecf_accounts",
+            code.function.name = "link_coverage",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn link_coverage(&self, court: &CourtId) -> Result<CoverageCounts, StoreError> {
         let sql = sqlx::AssertSqlSafe(COUNT.replace("{JOINS}", JOINS));
@@ -54,7 +65,7 @@ where
             .bind(court.as_str())
             .fetch_one(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(CoverageCounts {
             ecf_accounts: Rows::<D>::column(&row, "ecf_accounts")?,
             linked: Rows::<D>::column(&row, "linked")?,
@@ -66,7 +77,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "ecf_accounts")
+        fields(
+            otel.name = "SELECT ecf_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "ecf_accounts",
+            code.function.name = "ecf_accounts",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn ecf_accounts(
         &self,
@@ -84,7 +105,7 @@ where
             .bind(i64::from(limit))
             .fetch_all(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         rows.iter()
             .map(|row| {
                 let pacer: Option<String> = Rows::<D>::column(row, "pacer_username")?;

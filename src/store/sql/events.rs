@@ -3,6 +3,7 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 use uuid::Uuid;
 
+use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
 use crate::store::{EventStore, LinkEventRecord, StoreError};
 
@@ -28,7 +29,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "events_after")
+        fields(
+            otel.name = "SELECT link_events",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "link_events",
+            code.function.name = "events_after",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn events_after(
         &self,
@@ -40,7 +51,7 @@ where
             .bind(limit)
             .fetch_all(self.pool())
             .await
-            .map_err(D::store_error)?
+            .map_err(traced_error::<D>)?
             .iter()
             .map(Rows::<D>::event)
             .collect()
@@ -50,13 +61,23 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "last_event_sequence")
+        fields(
+            otel.name = "SELECT link_events",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "link_events",
+            code.function.name = "last_event_sequence",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn last_event_sequence(&self) -> Result<i64, StoreError> {
         sqlx::query_scalar(LAST_EVENT_SEQUENCE)
             .fetch_one(self.pool())
             .await
-            .map_err(D::store_error)
+            .map_err(traced_error::<D>)
     }
 
     async fn listen_for_events(&self, wake: &tokio::sync::Notify) -> Result<(), StoreError> {

@@ -5,6 +5,7 @@ use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 use uuid::Uuid;
 
 use super::rows::{LINK_COLUMNS, Rows};
+use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, changes::LinkChanges};
 use crate::domain::{CourtId, EcfLogin, FlowTokenHash, PacerUsername};
 use crate::store::{
@@ -49,7 +50,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "link_of_pacer")
+        fields(
+            otel.name = "SELECT links",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "links",
+            code.function.name = "link_of_pacer",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn link_of_pacer(
         &self,
@@ -61,7 +72,7 @@ where
             .bind(pacer.as_str())
             .fetch_optional(self.pool())
             .await
-            .map_err(D::store_error)?
+            .map_err(traced_error::<D>)?
             .map(|row| Rows::<D>::link(&row))
             .transpose()
     }
@@ -70,7 +81,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "link_of_ecf")
+        fields(
+            otel.name = "SELECT links",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "links",
+            code.function.name = "link_of_ecf",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn link_of_ecf(
         &self,
@@ -82,7 +103,7 @@ where
             .bind(login.as_str())
             .fetch_optional(self.pool())
             .await
-            .map_err(D::store_error)?
+            .map_err(traced_error::<D>)?
             .map(|row| Rows::<D>::link(&row))
             .transpose()
     }
@@ -91,14 +112,24 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "link_of_flow")
+        fields(
+            otel.name = "SELECT links",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "links",
+            code.function.name = "link_of_flow",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn link_of_flow(&self, flow_id: Uuid) -> Result<Option<LinkRecord>, StoreError> {
         sqlx::query(select_link("flow_id = $1"))
             .bind(flow_id)
             .fetch_optional(self.pool())
             .await
-            .map_err(D::store_error)?
+            .map_err(traced_error::<D>)?
             .map(|row| Rows::<D>::link(&row))
             .transpose()
     }
@@ -107,7 +138,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "create_flow")
+        fields(
+            otel.name = "INSERT link_flows",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "INSERT",
+            db.collection.name = "link_flows",
+            code.function.name = "create_flow",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn create_flow(&self, flow: &NewFlow) -> Result<(), StoreError> {
         let _writer = self.write_guard().await;
@@ -121,7 +162,7 @@ where
             .bind(D::time_param(flow.expires_at))
             .execute(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(())
     }
 
@@ -129,7 +170,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "live_flow")
+        fields(
+            otel.name = "SELECT link_flows",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "link_flows",
+            code.function.name = "live_flow",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn live_flow(
         &self,
@@ -141,7 +192,7 @@ where
             .bind(D::time_param(now))
             .fetch_optional(self.pool())
             .await
-            .map_err(D::store_error)?
+            .map_err(traced_error::<D>)?
             .map(|row| Rows::<D>::flow(&row))
             .transpose()
     }
@@ -150,7 +201,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "record_ecf_verified")
+        fields(
+            otel.name = "UPDATE link_flows",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "UPDATE",
+            db.collection.name = "link_flows",
+            code.function.name = "record_ecf_verified",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn record_ecf_verified(
         &self,
@@ -167,7 +228,7 @@ where
             .bind(proven_hash)
             .execute(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(D::rows_affected(&done) == 1)
     }
 
@@ -175,7 +236,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "confirm_link")
+        fields(
+            otel.name = "INSERT links",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "INSERT",
+            db.collection.name = "links",
+            code.function.name = "confirm_link",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn confirm_link(
         &self,
@@ -190,7 +261,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "unlink")
+        fields(
+            otel.name = "DELETE links",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "DELETE",
+            db.collection.name = "links",
+            code.function.name = "unlink",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn unlink(
         &self,
@@ -206,7 +287,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "reset_ecf_password")
+        fields(
+            otel.name = "UPDATE ecf_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "UPDATE",
+            db.collection.name = "ecf_accounts",
+            code.function.name = "reset_ecf_password",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn reset_ecf_password(
         &self,

@@ -3,6 +3,7 @@
 use async_trait::async_trait;
 use sqlx::{Encode, Executor, IntoArguments, Type};
 
+use super::traced_error;
 use super::{Args, Conn, Dialect};
 use crate::store::{HousekeepingLock, HousekeepingStore, PurgeCutoffs, PurgeTarget, StoreError};
 
@@ -22,6 +23,9 @@ const PURGE_FAILURES: &str = "DELETE FROM sign_in_failures \
 const PURGE_AUDIT: &str = "DELETE FROM audit_events WHERE audit_id IN (\
      SELECT audit_id FROM audit_events WHERE occurred_at < $1 ORDER BY audit_id LIMIT $2)";
 
+const PURGE_REQUESTS: &str = "DELETE FROM admin_requests WHERE (operator, request_id) IN (\
+     SELECT operator, request_id FROM admin_requests WHERE claimed_at < $1 LIMIT $2)";
+
 #[async_trait]
 impl<D> HousekeepingStore for D
 where
@@ -38,7 +42,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "purge", purge = target.name())
+        fields(
+            otel.name = %format!("DELETE {}", target.name()),
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "DELETE",
+            db.collection.name = target.name(),
+            code.function.name = "purge_batch",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn purge_batch(
         &self,
@@ -57,11 +71,17 @@ where
                 .bind(D::time_param(cutoffs.hour_started_before))
                 .bind(D::time_param(cutoffs.now))
                 .bind(limit),
+            PurgeTarget::Requests => sqlx::query::<D::Db>(PURGE_REQUESTS)
+                .bind(D::time_param(cutoffs.requests_before))
+                .bind(limit),
             PurgeTarget::AuditEvents => sqlx::query::<D::Db>(PURGE_AUDIT)
                 .bind(D::time_param(cutoffs.audit_before))
                 .bind(limit),
         };
-        let done = query.execute(self.pool()).await.map_err(D::store_error)?;
+        let done = query
+            .execute(self.pool())
+            .await
+            .map_err(traced_error::<D>)?;
         Ok(D::rows_affected(&done))
     }
 }

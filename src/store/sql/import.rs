@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Transaction, Type};
 use uuid::Uuid;
 
+use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
 use crate::store::{
     ImportAccount, ImportMode, ImportResult, ImportStore, NewEcfAccount, NewPacerAccount,
@@ -51,7 +52,16 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "import_accounts")
+        fields(
+            otel.name = "INSERT",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "INSERT",
+            code.function.name = "import_accounts",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn import_accounts(
         &self,
@@ -59,7 +69,7 @@ where
         mode: ImportMode,
     ) -> Result<Vec<ImportResult>, StoreError> {
         let _writer = self.write_guard().await;
-        let mut tx = self.pool().begin().await.map_err(D::store_error)?;
+        let mut tx = self.pool().begin().await.map_err(traced_error::<D>)?;
         let created = insert_new::<D>(&mut tx, accounts).await?;
         let mut results = Vec::with_capacity(accounts.len());
         for (account, created) in accounts.iter().zip(created) {
@@ -71,9 +81,9 @@ where
             results.push(result);
         }
         if mode.dry_run {
-            tx.rollback().await.map_err(D::store_error)?;
+            tx.rollback().await.map_err(traced_error::<D>)?;
         } else {
-            tx.commit().await.map_err(D::store_error)?;
+            tx.commit().await.map_err(traced_error::<D>)?;
         }
         Ok(results)
     }
@@ -160,7 +170,7 @@ where
         .bind(a.username.as_str())
         .fetch_one(&mut **tx)
         .await
-        .map_err(D::store_error)?;
+        .map_err(traced_error::<D>)?;
     let hash: String = Rows::<D>::column(&row, "password_hash")?;
     let name: String = Rows::<D>::column(&row, "display_name")?;
     let upgraded: bool = Rows::<D>::column(&row, "upgraded")?;
@@ -181,7 +191,7 @@ where
         .bind(upgraded)
         .execute(&mut **tx)
         .await
-        .map_err(D::store_error)?;
+        .map_err(traced_error::<D>)?;
     Ok(if D::rows_affected(&replaced) == 1 {
         ImportResult::Updated
     } else {
@@ -211,7 +221,7 @@ where
         .bind(a.login.as_str())
         .fetch_one(&mut **tx)
         .await
-        .map_err(D::store_error)?;
+        .map_err(traced_error::<D>)?;
     let hash: Option<String> = Rows::<D>::column(&row, "password_hash")?;
     let name: String = Rows::<D>::column(&row, "display_name")?;
     let linked = Rows::<D>::column::<i64>(&row, "linked")? > 0;
@@ -240,7 +250,7 @@ where
         .bind(D::time_param(chrono::Utc::now()))
         .execute(&mut **tx)
         .await
-        .map_err(D::store_error)?;
+        .map_err(traced_error::<D>)?;
     Ok(if D::rows_affected(&replaced) == 1 {
         ImportResult::Updated
     } else {

@@ -8,6 +8,7 @@ use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 use uuid::Uuid;
 
 use super::security;
+use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
 use crate::store::lockout::{FailureRow, after_failure, locked};
 use crate::store::{
@@ -97,7 +98,7 @@ where
             .bind(subject.subject.as_str())
             .fetch_optional(executor)
             .await
-            .map_err(D::store_error)?
+            .map_err(traced_error::<D>)?
             .map(|row| Self::decode(&row))
             .transpose()
     }
@@ -124,7 +125,7 @@ where
             .bind(version)
             .execute(executor)
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(D::rows_affected(&done) == 1)
     }
 
@@ -136,14 +137,14 @@ where
         now: DateTime<Utc>,
         policy: &LockoutPolicy,
     ) -> Result<FailureOutcome, StoreError> {
-        let mut tx = store.pool().begin().await.map_err(D::store_error)?;
+        let mut tx = store.pool().begin().await.map_err(traced_error::<D>)?;
         let row = sqlx::query(lock_failure_row())
             .bind(subject.kind)
             .bind(subject.subject.as_str())
             .bind(D::time_param(now))
             .fetch_one(&mut *tx)
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         let (failures, version) = Self::decode(&row)?;
         let (next, outcome) = after_failure(&failures, now, policy);
         if outcome != FailureOutcome::AlreadyLocked
@@ -151,7 +152,7 @@ where
         {
             return Err(StoreError::Internal("a locked failure row changed".into()));
         }
-        tx.commit().await.map_err(D::store_error)?;
+        tx.commit().await.map_err(traced_error::<D>)?;
         Ok(outcome)
     }
 }
@@ -173,7 +174,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "is_locked")
+        fields(
+            otel.name = "SELECT sign_in_failures",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "sign_in_failures",
+            code.function.name = "is_locked",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn is_locked(
         &self,
@@ -190,7 +201,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "record_failure")
+        fields(
+            otel.name = "INSERT sign_in_failures",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "INSERT",
+            db.collection.name = "sign_in_failures",
+            code.function.name = "record_failure",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn record_failure(
         &self,
@@ -212,7 +233,7 @@ where
                     .bind(D::time_param(now))
                     .execute(self.pool())
                     .await
-                    .map_err(D::store_error)?;
+                    .map_err(traced_error::<D>)?;
                 continue;
             };
             let (next, outcome) = after_failure(&row, now, policy);
@@ -231,7 +252,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "clear_failures")
+        fields(
+            otel.name = "DELETE sign_in_failures",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "DELETE",
+            db.collection.name = "sign_in_failures",
+            code.function.name = "clear_failures",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn clear_failures(
         &self,
@@ -245,7 +276,7 @@ where
             .bind(D::time_param(now))
             .execute(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(())
     }
 
@@ -253,7 +284,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "security")
+        fields(
+            otel.name = "SELECT sign_in_failures",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "sign_in_failures",
+            code.function.name = "security",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn security(
         &self,
@@ -267,7 +308,7 @@ where
         let Some(row) = query
             .fetch_optional(self.pool())
             .await
-            .map_err(D::store_error)?
+            .map_err(traced_error::<D>)?
         else {
             return Ok(None);
         };
@@ -282,7 +323,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "unlock")
+        fields(
+            otel.name = "DELETE sign_in_failures",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "DELETE",
+            db.collection.name = "sign_in_failures",
+            code.function.name = "unlock",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn unlock(&self, subject: &SignInSubject) -> Result<(), StoreError> {
         let _writer = self.write_guard().await;
@@ -291,7 +342,7 @@ where
             .bind(subject.subject.as_str())
             .execute(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(())
     }
 }

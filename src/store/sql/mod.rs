@@ -18,6 +18,7 @@ mod flows;
 mod housekeeping;
 mod import;
 mod lockout;
+mod requests;
 mod rows;
 mod second_factor;
 mod security;
@@ -30,7 +31,7 @@ use sqlx::{Database, Decode, Encode, Executor, IntoArguments, Pool, Transaction,
 
 use super::{
     AccountStore, AuditStore, CoverageStore, EventStore, FlowStore, HousekeepingLock,
-    HousekeepingStore, ImportStore, LockoutStore, NewEcfAccount, NewPacerAccount,
+    HousekeepingStore, ImportStore, LockoutStore, NewEcfAccount, NewPacerAccount, RequestStore,
     SecondFactorStore, Store, StoreError,
 };
 
@@ -52,8 +53,11 @@ pub trait Dialect: Sized + Send + Sync + 'static {
     where
         Self: 'a;
 
-    /// The `db.system` of this backend's spans.
+    /// The `db.system.name` of this backend's spans.
     const SYSTEM: &'static str;
+
+    /// The `db.namespace` of this backend's spans: the database's name.
+    fn namespace(&self) -> &str;
 
     /// The connection pool.
     fn pool(&self) -> &Pool<Self::Db>;
@@ -103,6 +107,24 @@ pub trait Dialect: Sized + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<HousekeepingLock>, StoreError>> + Send;
 }
 
+/// Names a failed statement's error as the dialect does, and marks the
+/// current database span as failed (`error.type` names the kind only: a
+/// database's message may quote the values it refused).
+pub(super) fn traced_error<D: Dialect>(error: sqlx::Error) -> StoreError {
+    let error = D::store_error(error);
+    let kind = match &error {
+        StoreError::Unavailable(_) => Some("DATABASE_UNAVAILABLE"),
+        StoreError::Database(_) => Some("DATABASE_ERROR"),
+        _ => None,
+    };
+    if let Some(kind) = kind {
+        let span = tracing::Span::current();
+        span.record("otel.status_code", "ERROR");
+        span.record("error.type", kind);
+    }
+    error
+}
+
 /// A Rust type the database takes as a parameter and returns in a column.
 pub trait Value<Db: Database>: for<'q> Encode<'q, Db> + for<'r> Decode<'r, Db> + Type<Db> {}
 
@@ -115,7 +137,7 @@ impl<Db: Database, T> Value<Db> for T where
 impl<D> Store for D
 where
     D: Dialect + AccountStore + FlowStore + LockoutStore + SecondFactorStore + AuditStore,
-    D: EventStore + ImportStore + CoverageStore + HousekeepingStore,
+    D: EventStore + ImportStore + CoverageStore + HousekeepingStore + RequestStore,
     for<'c> &'c mut Conn<D>: Executor<'c, Database = D::Db>,
     Args<D>: IntoArguments<D::Db>,
 {
@@ -132,17 +154,13 @@ where
         (self.pool().size().saturating_sub(idle as u32), idle)
     }
 
-    #[tracing::instrument(
-        name = "db",
-        level = "info",
-        skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "ping")
-    )]
+    // Not traced: the readiness monitor pings every second, and a root
+    // span a second per replica would bury the real traces.
     async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1")
             .execute(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(())
     }
 }

@@ -4,6 +4,7 @@ use std::marker::PhantomData;
 use sqlx::{ColumnIndex, Row as _};
 use uuid::Uuid;
 
+use super::traced_error;
 use super::{Dialect, Row, Value};
 use crate::domain::{CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, PacerUsername};
 use crate::store::{
@@ -31,7 +32,7 @@ where
     where
         T: for<'r> sqlx::Decode<'r, D::Db> + sqlx::Type<D::Db>,
     {
-        row.try_get(column).map_err(D::store_error)
+        row.try_get(column).map_err(traced_error::<D>)
     }
 
     /// A text column that must parse as a domain type.

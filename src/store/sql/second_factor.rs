@@ -2,6 +2,7 @@
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 
+use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value};
 use crate::domain::PacerUsername;
 use crate::store::{SecondFactorStore, StoreError};
@@ -32,7 +33,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "set_totp")
+        fields(
+            otel.name = "UPDATE pacer_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "UPDATE",
+            db.collection.name = "pacer_accounts",
+            code.function.name = "set_totp",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn set_totp(
         &self,
@@ -45,7 +56,7 @@ where
             .bind(sealed_secret)
             .execute(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(D::rows_affected(&done) == 1)
     }
 
@@ -53,7 +64,17 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "claim_totp_step")
+        fields(
+            otel.name = "UPDATE pacer_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "UPDATE",
+            db.collection.name = "pacer_accounts",
+            code.function.name = "claim_totp_step",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn claim_totp_step(
         &self,
@@ -66,7 +87,7 @@ where
             .bind(step)
             .execute(self.pool())
             .await
-            .map_err(D::store_error)?;
+            .map_err(traced_error::<D>)?;
         Ok(D::rows_affected(&done) == 1)
     }
 
@@ -74,12 +95,22 @@ where
         name = "db",
         level = "info",
         skip_all,
-        fields(otel.kind = "client", db.system = D::SYSTEM, db.operation = "totp_enrollments")
+        fields(
+            otel.name = "SELECT pacer_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "pacer_accounts",
+            code.function.name = "totp_enrollments",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
     )]
     async fn totp_enrollments(&self) -> Result<i64, StoreError> {
         sqlx::query_scalar(COUNT_ENROLLED)
             .fetch_one(self.pool())
             .await
-            .map_err(D::store_error)
+            .map_err(traced_error::<D>)
     }
 }

@@ -86,6 +86,11 @@ impl Dialect for SqliteStore {
 
     const SYSTEM: &'static str = "sqlite";
 
+    /// SQLite's name for the database a connection opened.
+    fn namespace(&self) -> &str {
+        "main"
+    }
+
     fn pool(&self) -> &SqlitePool {
         &self.pool
     }
