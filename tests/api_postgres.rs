@@ -15,6 +15,8 @@ mod callers;
 mod db_faults;
 #[path = "deployment/db_tls.rs"]
 mod db_tls;
+#[path = "deployment/otlp_tls.rs"]
+mod otlp_tls;
 #[path = "deployment/replicas.rs"]
 mod replicas;
 #[path = "deployment/sidecar.rs"]

@@ -8,6 +8,7 @@ mod frames;
 mod json;
 mod methods;
 pub mod otlp;
+mod otlp_http;
 mod outcome;
 mod rpc_layer;
 

@@ -1,9 +1,9 @@
 //! The OTLP trace pipeline as the collector and its operators expect it,
 //! configured by the standard `OTEL_*` variables: the endpoint, its
-//! protocol (`grpc`; `http/protobuf` is refused at start-up, clearly, as
-//! this build carries no HTTP exporter), `https://` with the system's roots
-//! or `OTEL_EXPORTER_OTLP_CERTIFICATE`, the propagators, and a service name
-//! that `OTEL_SERVICE_NAME` or `OTEL_RESOURCE_ATTRIBUTES` may set.
+//! protocol (`grpc`, or `http/protobuf` through [`super::otlp_http`]),
+//! `https://` with the system's roots or `OTEL_EXPORTER_OTLP_CERTIFICATE`,
+//! the propagators, and a service name that `OTEL_SERVICE_NAME` or
+//! `OTEL_RESOURCE_ATTRIBUTES` may set.
 use std::{
     sync::Mutex,
     time::{Duration, Instant},
@@ -23,12 +23,27 @@ use opentelemetry_sdk::{
 pub struct OtlpConfig {
     /// The collector endpoint; `None` turns export off.
     pub endpoint: Option<String>,
+    /// Whether the endpoint came from the traces-specific variable (then
+    /// an HTTP exporter posts to it as given, not to `/v1/traces` under it).
+    pub traces_endpoint: bool,
+    /// How spans travel to it.
+    pub protocol: Protocol,
     /// A PEM file of the CA that signs the collector's certificate.
     pub certificate: Option<String>,
     /// Whether `OTEL_SERVICE_NAME` or `OTEL_RESOURCE_ATTRIBUTES` names the service.
     pub service_named: bool,
     /// The propagators, in order (`OTEL_PROPAGATORS`).
     pub propagators: Vec<Propagator>,
+}
+
+/// An OTLP transport `OTEL_EXPORTER_OTLP_PROTOCOL` may name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// OTLP/gRPC (the default; port 4317 by convention).
+    #[default]
+    Grpc,
+    /// OTLP/HTTP with protobuf bodies (port 4318 by convention).
+    HttpProtobuf,
 }
 
 /// A propagator `OTEL_PROPAGATORS` may name.
@@ -46,18 +61,23 @@ impl OtlpConfig {
     /// a silent default: an operator who asked for it must hear.
     pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let var = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let endpoint = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-            .or_else(|| var("OTEL_EXPORTER_OTLP_ENDPOINT"));
-        let protocol = var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
+        let traces_endpoint = var("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+        let traces_specific = traces_endpoint.is_some();
+        let endpoint = traces_endpoint.or_else(|| var("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        let protocol = match var("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
             .or_else(|| var("OTEL_EXPORTER_OTLP_PROTOCOL"))
-            .unwrap_or_else(|| "grpc".into());
-        if endpoint.is_some() && protocol.trim() != "grpc" {
-            return Err(format!(
-                "OTEL_EXPORTER_OTLP_PROTOCOL={protocol} is not supported: this build exports \
-                 OTLP over grpc only (set it to grpc and point the endpoint at the \
-                 collector's gRPC port, 4317 by default)"
-            ));
-        }
+            .as_deref()
+            .map(str::trim)
+        {
+            None | Some("grpc") => Protocol::Grpc,
+            Some("http/protobuf") => Protocol::HttpProtobuf,
+            Some(other) => {
+                return Err(format!(
+                    "OTEL_EXPORTER_OTLP_PROTOCOL={other} is not supported: use grpc or \
+                     http/protobuf"
+                ));
+            }
+        };
         let service_named = var("OTEL_SERVICE_NAME").is_some()
             || var("OTEL_RESOURCE_ATTRIBUTES").is_some_and(|attrs| {
                 attrs.split(',').any(|pair| {
@@ -71,6 +91,8 @@ impl OtlpConfig {
         };
         Ok(Self {
             endpoint,
+            traces_endpoint: traces_specific,
+            protocol,
             certificate: var("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE")
                 .or_else(|| var("OTEL_EXPORTER_OTLP_CERTIFICATE")),
             service_named,
@@ -104,8 +126,20 @@ impl OtlpConfig {
         TextMapCompositePropagator::new(list)
     }
 
-    /// The exporter for `endpoint`, with TLS when it is `https://`.
+    /// The exporter for `endpoint` over the configured protocol, with TLS
+    /// when it is `https://`.
     pub fn exporter(&self, endpoint: &str) -> anyhow::Result<LoggedExporter> {
+        let inner = match self.protocol {
+            Protocol::Grpc => Transport::Grpc(self.grpc_exporter(endpoint)?),
+            Protocol::HttpProtobuf => Transport::Http(super::otlp_http::HttpExporter::new(
+                &super::otlp_http::traces_url(endpoint, self.traces_endpoint),
+                self.certificate.as_deref(),
+            )?),
+        };
+        Ok(LoggedExporter::new(inner))
+    }
+
+    fn grpc_exporter(&self, endpoint: &str) -> anyhow::Result<opentelemetry_otlp::SpanExporter> {
         let mut builder = opentelemetry_otlp::SpanExporter::builder()
             .with_tonic()
             .with_endpoint(endpoint);
@@ -118,7 +152,7 @@ impl OtlpConfig {
             }
             builder = builder.with_tls_config(tls);
         }
-        Ok(LoggedExporter::new(builder.build()?))
+        Ok(builder.build()?)
     }
 }
 
@@ -143,12 +177,51 @@ fn parse_propagators(list: &str) -> Result<Vec<Propagator>, String> {
 /// How often a failing export is logged again while it keeps failing.
 const REPEAT_EVERY: Duration = Duration::from_secs(60);
 
+/// The transport an exporter uses.
+#[derive(Debug)]
+pub enum Transport {
+    /// OTLP/gRPC.
+    Grpc(opentelemetry_otlp::SpanExporter),
+    /// OTLP/HTTP with protobuf bodies.
+    Http(super::otlp_http::HttpExporter),
+}
+
+impl SpanExporter for Transport {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        match self {
+            Self::Grpc(e) => e.export(batch).await,
+            Self::Http(e) => e.export(batch).await,
+        }
+    }
+
+    fn shutdown_with_timeout(&self, timeout: Duration) -> OTelSdkResult {
+        match self {
+            Self::Grpc(e) => e.shutdown_with_timeout(timeout),
+            Self::Http(e) => e.shutdown_with_timeout(timeout),
+        }
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        match self {
+            Self::Grpc(e) => e.force_flush(),
+            Self::Http(e) => e.force_flush(),
+        }
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        match self {
+            Self::Grpc(e) => e.set_resource(resource),
+            Self::Http(e) => e.set_resource(resource),
+        }
+    }
+}
+
 /// Wraps the exporter so that a collector that cannot be reached is logged:
 /// the first failure at once, then at most once a minute with the count of
 /// failures since, and the recovery once.
 #[derive(Debug)]
 pub struct LoggedExporter {
-    inner: opentelemetry_otlp::SpanExporter,
+    inner: Transport,
     failing: Mutex<Option<Failing>>,
 }
 
@@ -202,7 +275,7 @@ fn next_report(failing: &mut Option<Failing>, ok: bool, now: Instant) -> Report 
 }
 
 impl LoggedExporter {
-    fn new(inner: opentelemetry_otlp::SpanExporter) -> Self {
+    fn new(inner: Transport) -> Self {
         Self {
             inner,
             failing: Mutex::new(None),
@@ -299,13 +372,19 @@ mod tests {
     }
 
     #[test]
-    fn a_protocol_this_build_cannot_speak_is_refused_by_name() {
+    fn the_protocol_is_read_and_an_unknown_one_refused_by_name() {
         let endpoint = ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318");
-        let refused = config(&[endpoint, ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")]);
-        assert!(refused.unwrap_err().contains("http/protobuf"));
-        assert!(config(&[endpoint, ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]).is_ok());
-        // No endpoint, nothing exported: the protocol does not matter.
-        assert!(config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")]).is_ok());
+        let http = config(&[endpoint, ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")]);
+        assert_eq!(http.unwrap().protocol, Protocol::HttpProtobuf);
+        assert_eq!(config(&[endpoint]).unwrap().protocol, Protocol::Grpc);
+        let traces = config(&[
+            endpoint,
+            ("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "grpc"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ]);
+        assert_eq!(traces.unwrap().protocol, Protocol::Grpc);
+        let json = config(&[endpoint, ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]);
+        assert!(json.unwrap_err().contains("http/json"));
     }
 
     #[test]

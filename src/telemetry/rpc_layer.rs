@@ -330,3 +330,34 @@ fn record_failure(status: &Status) {
         _ => tracing::debug!(%reason, code = ?status.code(), "call refused"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_spans_are_errors_for_the_servers_own_failures_only() {
+        for code in [
+            Code::Unknown,
+            Code::DeadlineExceeded,
+            Code::Unimplemented,
+            Code::Internal,
+            Code::Unavailable,
+            Code::DataLoss,
+        ] {
+            assert!(is_server_error(code), "{code:?}");
+        }
+        for code in [
+            Code::Ok,
+            Code::InvalidArgument,
+            Code::NotFound,
+            Code::Unauthenticated,
+            Code::PermissionDenied,
+            Code::ResourceExhausted,
+            Code::FailedPrecondition,
+            Code::Cancelled,
+        ] {
+            assert!(!is_server_error(code), "{code:?}");
+        }
+    }
+}

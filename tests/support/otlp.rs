@@ -41,6 +41,27 @@ impl Receiver {
         (receiver, endpoint)
     }
 
+    /// Serves a new receiver over TLS with `cert_pem` / `key_pem` on
+    /// 127.0.0.1; its endpoint names `localhost` (the certificate's name).
+    pub async fn start_tls(cert_pem: &[u8], key_pem: &[u8]) -> (Self, String) {
+        let receiver = Self::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let endpoint = format!(
+            "https://localhost:{}",
+            listener.local_addr().unwrap().port()
+        );
+        let tls = tonic::transport::ServerTlsConfig::new()
+            .identity(tonic::transport::Identity::from_pem(cert_pem, key_pem));
+        tokio::spawn(
+            tonic::transport::Server::builder()
+                .tls_config(tls)
+                .unwrap()
+                .add_service(TraceServiceServer::new(receiver.clone()))
+                .serve_with_incoming(TcpListenerStream::new(listener)),
+        );
+        (receiver, endpoint)
+    }
+
     /// Every span received.
     pub fn spans(&self) -> Vec<Span> {
         self.0
