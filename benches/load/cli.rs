@@ -29,6 +29,12 @@ pub struct Options {
     /// a temporary SQLite file is used.
     #[arg(long, env = "BENCH_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// Drive the service as shipped: this `pacer-link` binary (e.g.
+    /// target/release/pacer-link), started as a separate process with
+    /// `serve` and its defaults (logs and telemetry layers on), over the
+    /// run's database, rather than in-process with logs off.
+    #[arg(long)]
+    pub server_binary: Option<PathBuf>,
     /// HTTP/2 connections the clients spread their calls over.
     #[arg(long, default_value_t = 4)]
     pub connections: usize,

@@ -58,6 +58,28 @@ async fn run(options: Options, server: tokio::runtime::Handle) -> anyhow::Result
     Ok(())
 }
 
+/// The service under test: in-process, or the shipped binary.
+enum Service {
+    InProcess(server::Running),
+    Process(server::Process),
+}
+
+impl Service {
+    fn addr(&self) -> std::net::SocketAddr {
+        match self {
+            Self::InProcess(s) => s.addr,
+            Self::Process(p) => p.addr,
+        }
+    }
+
+    async fn stop(self) {
+        match self {
+            Self::InProcess(s) => s.stop().await,
+            Self::Process(p) => p.stop().await,
+        }
+    }
+}
+
 async fn bench(
     options: &Options,
     server: &tokio::runtime::Handle,
@@ -75,7 +97,20 @@ async fn bench(
     if load.is_some_and(|l| l > 0.5) {
         eprintln!("warning: load average {load:?} before the run: other work shares these cores");
     }
-    let service = server::start_service(server, settings).await?;
+    let service = match &options.server_binary {
+        None => Service::InProcess(server::start_service(server, settings).await?),
+        Some(binary) => {
+            let log = std::path::Path::new("target/bench-server.log");
+            eprintln!(
+                "service: {} serve (logs in {})",
+                binary.display(),
+                log.display()
+            );
+            Service::Process(
+                server::start_process(binary, &db.url, options.db_max_connections, log).await?,
+            )
+        }
+    };
     let seeded = Instant::now();
     let seed_db = seed::SeedDb::connect(&db.url, db.backend).await?;
     let hash = PasswordHasher::new(params, 1, 1)?
@@ -121,7 +156,7 @@ async fn bench(
     let seed_s = seeded.elapsed().as_secs_f64();
     eprintln!("seeded in {seed_s:.1}s");
 
-    let channels = drive::connect(service.addr, options.connections).await?;
+    let channels = drive::connect(service.addr(), options.connections).await?;
     let bench = compare::Bench {
         options,
         channels: &channels,
@@ -147,7 +182,7 @@ async fn bench(
     if selected(Scenario::Watch) {
         let (c, d) = (bench.hashing_in_flight(), options.duration);
         let w = watch::watch(
-            service.addr,
+            service.addr(),
             &channels,
             &seed_db,
             options.watchers,
@@ -196,6 +231,7 @@ async fn bench(
             "duration_s": options.duration.as_secs_f64(),
             "rounds": options.rounds,
             "connections": options.connections,
+            "server_binary": options.server_binary.as_ref().map(|p| p.display().to_string()),
             "db_max_connections": options.db_max_connections,
             "population": options.population,
             "watchers": options.watchers,

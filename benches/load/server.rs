@@ -7,8 +7,7 @@ use pacer_link::config::{Cli, Command, Settings};
 use pacer_link::startup::Application;
 use pacer_link::store::Backend;
 use tokio::{net::TcpListener, runtime::Handle, sync::oneshot, task::JoinHandle};
-use tokio_stream::wrappers::TcpListenerStream;
-use tonic::transport::Server;
+use tonic::transport::{Server, server::TcpIncoming};
 use tonic_health::pb::{
     HealthCheckRequest, HealthCheckResponse,
     health_check_response::ServingStatus,
@@ -159,6 +158,91 @@ pub async fn start_service(runtime: &Handle, settings: Settings) -> anyhow::Resu
     }
 }
 
+/// The service as shipped, in its own process; killed on drop.
+pub struct Process {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    child: std::process::Child,
+}
+
+impl Process {
+    /// Stops it with SIGTERM, as Kubernetes would, and waits for it.
+    pub async fn stop(mut self) {
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        for _ in 0..300 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let _ = self.child.kill();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+/// Starts `binary serve` as a user would (the environment's defaults, logs
+/// at info to `log`), over `database_url`, with per-source throttling off
+/// as in-process (every call of the bench comes from one address); returns
+/// once it answers health checks.
+pub async fn start_process(
+    binary: &std::path::Path,
+    database_url: &str,
+    db_max_connections: u32,
+    log: &std::path::Path,
+) -> anyhow::Result<Process> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let addr: SocketAddr = ([127, 0, 0, 1], port).into();
+    let child = std::process::Command::new(binary)
+        .args([
+            "serve",
+            "--listen",
+            &addr.to_string(),
+            "--db-max-connections",
+            &db_max_connections.to_string(),
+            "--source-attempts-per-minute",
+            "0",
+        ])
+        .env("DATABASE_URL", database_url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::fs::File::create(log)?)
+        .stderr(std::fs::File::create(log.with_extension("stderr"))?)
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("starting {}: {e}", binary.display()))?;
+    let mut process = Process { addr, child };
+    let started = std::time::Instant::now();
+    while started.elapsed() < Duration::from_secs(60) {
+        if let Some(status) = process.child.try_wait()? {
+            anyhow::bail!(
+                "{} exited with {status}; see {}",
+                binary.display(),
+                log.display()
+            );
+        }
+        if let Ok(channel) = tonic::transport::Channel::from_shared(format!("http://{addr}"))?
+            .connect()
+            .await
+        {
+            let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+            let check = health.check(HealthCheckRequest::default()).await;
+            if check.is_ok_and(|r| r.into_inner().status == ServingStatus::Serving as i32) {
+                return Ok(process);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    process.child.kill()?;
+    anyhow::bail!("{} did not serve within 60 s", binary.display())
+}
+
 /// A Health service that answers SERVING at once: the cheapest unary call
 /// tonic can serve, i.e. the transport's floor.
 struct Echo;
@@ -192,9 +276,11 @@ pub async fn start_echo(runtime: &Handle) -> anyhow::Result<Running> {
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let done = runtime.spawn(async move {
+        // TCP_NODELAY, as the service sets it on its accepted sockets.
+        let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
         Server::builder()
             .add_service(HealthServer::new(Echo))
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), async {
+            .serve_with_incoming_shutdown(incoming, async {
                 let _ = stopped.await;
             })
             .await?;

@@ -16,7 +16,7 @@ use crate::store::{LinkEventRecord, StoreError};
 pub enum StreamEnd {
     /// The consumer went away.
     ConsumerGone,
-    /// The consumer fell too far behind the live events.
+    /// The consumer stopped reading for longer than the stall timeout.
     Lagging,
     /// The server is shutting down.
     ShuttingDown,
@@ -103,7 +103,16 @@ pub async fn follow<T>(
                     }
                     next_beat = Instant::now() + quiet_for;
                 }
-                Err(RecvError::Lagged(_)) => return StreamEnd::Lagging,
+                // The live buffer moved on while this stream was busy (a long
+                // catch-up, a burst): what it missed is in the store, read
+                // from the cursor a page at a time; the live events still
+                // buffered are then skipped up to the cursor.
+                Err(RecvError::Lagged(_)) => {
+                    if let Err(end) = catch_up(hub, &mut cursor, &deliver).await {
+                        return end;
+                    }
+                    next_beat = Instant::now() + quiet_for;
+                }
                 Err(RecvError::Closed) => return StreamEnd::ShuttingDown,
             },
             () = tokio::time::sleep_until(next_beat), if heartbeat.is_some() => {

@@ -36,7 +36,7 @@ pub enum ApiError {
     /// Too many event streams are open, in all or for this caller.
     #[error("too many event streams")]
     TooManyStreams,
-    /// An event stream's consumer fell too far behind.
+    /// An event stream's consumer stopped reading for too long.
     #[error("event stream lagging")]
     EventStreamLagging,
     /// The server is shutting down.

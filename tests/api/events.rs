@@ -337,6 +337,60 @@ async fn a_consumer_that_stops_reading_is_ended_as_lagging_and_can_resume() {
 }
 
 #[tokio::test]
+async fn a_slow_consumer_that_outlasts_the_live_buffer_catches_up_from_the_store() {
+    let _heavy = super::support::heavy_test().await;
+    let app = spawn_app_with(|s| {
+        s.events.stream_buffer = 16;
+        s.events.stall_timeout = Duration::from_secs(5);
+    })
+    .await;
+    let tokens = super::support::flows::prepared_flows(&app, 150).await;
+    // A small HTTP/2 window, so that a slow reader holds the stream back
+    // and the 16-event live buffer overflows behind it.
+    let channel = tonic::transport::Channel::from_shared(format!("http://{}", app.addr))
+        .unwrap()
+        .initial_stream_window_size(Some(1024))
+        .initial_connection_window_size(Some(1024))
+        .connect()
+        .await
+        .unwrap();
+    let mut stream =
+        pacer_link::proto::link_status_service_client::LinkStatusServiceClient::new(channel)
+            .watch_link_events(proto::WatchLinkEventsRequest::default())
+            .await
+            .unwrap()
+            .into_inner();
+
+    // Confirmed 16 at a time: far faster than the consumer reads.
+    let confirming = {
+        let link = app.link.clone();
+        tokio::spawn(async move {
+            let confirms = tokens.into_iter().map(|token| {
+                let mut link = link.clone();
+                async move {
+                    link.confirm_link(proto::ConfirmLinkRequest { flow_token: token })
+                        .await
+                        .unwrap();
+                }
+            });
+            let running =
+                futures_util::StreamExt::buffer_unordered(futures_util::stream::iter(confirms), 16);
+            futures_util::StreamExt::for_each(running, |()| async {}).await;
+        })
+    };
+    let mut delivered = Vec::new();
+    while delivered.len() < 150 {
+        let event = next_event(&mut stream, Duration::from_secs(10)).await;
+        delivered.push(event.sequence);
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    confirming.await.unwrap();
+
+    assert_eq!(delivered, (1..=150).collect::<Vec<u64>>());
+    assert_quiet(&mut stream, Duration::from_millis(300)).await;
+}
+
+#[tokio::test]
 async fn a_caller_may_hold_only_so_many_streams_and_gets_its_slot_back() {
     let app = spawn_app_with(|s| s.transport.max_watch_streams_per_caller = 2).await;
     let first = app.watch(0, "").await;
