@@ -41,7 +41,7 @@ awk -v n="$RECORDS" 'BEGIN {
 }' > "$WORK/accounts.jsonl"
 echo "file: $RECORDS records, $(du -h "$WORK/accounts.jsonl" | cut -f1)"
 
-DATABASE_URL=$URL PACER_LINK_LISTEN=$ADDR PACER_LINK_ADMIN_TOKEN=$TOKEN \
+DATABASE_URL=$URL PACER_LINK_LISTEN=$ADDR PACER_LINK_ADMIN_TOKEN=$TOKEN PACER_LINK_WEB_LISTEN=127.0.0.1:0 \
   $BIN serve --demo > "$WORK/server.log" 2>&1 &
 PID=$!
 until grep -q "serving gRPC" "$WORK/server.log" 2>/dev/null || ! kill -0 $PID 2>/dev/null; do sleep 0.1; done

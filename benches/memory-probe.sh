@@ -5,7 +5,7 @@ set -u
 BIN=${BIN:-target/release/pacer-link}
 D=$(mktemp -d)
 A=127.0.0.1:50999
-DATABASE_URL=sqlite://$D/db PACER_LINK_LISTEN=$A $BIN serve --demo >/dev/null 2>&1 &
+DATABASE_URL=sqlite://$D/db PACER_LINK_LISTEN=$A PACER_LINK_WEB_LISTEN=127.0.0.1:0 $BIN serve --demo >/dev/null 2>&1 &
 PID=$!
 until grpcurl -plaintext $A grpc.health.v1.Health/Check >/dev/null 2>&1; do sleep 0.1; done
 # Hashing threads give their argon2 buffers back after 2 s without work.

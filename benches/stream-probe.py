@@ -46,7 +46,12 @@ def main():
     streams = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     connections = int(sys.argv[2]) if len(sys.argv) > 2 else 25
     workdir = tempfile.mkdtemp()
-    env = dict(os.environ, DATABASE_URL=f"sqlite://{workdir}/db", PACER_LINK_LISTEN=ADDR)
+    env = dict(
+        os.environ,
+        DATABASE_URL=f"sqlite://{workdir}/db",
+        PACER_LINK_LISTEN=ADDR,
+        PACER_LINK_WEB_LISTEN="127.0.0.1:0",
+    )
     server = subprocess.Popen(
         [BIN, "serve", "--demo"], env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -50,6 +50,9 @@ pub struct Options {
     /// Links confirmed per second while the watchers follow.
     #[arg(long, default_value_t = 20.0)]
     pub watch_rate: f64,
+    /// Link events seeded into the outbox for the `catchup` scenario.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub catchup_events: u64,
     /// Offered load of the `overload` scenario, as a multiple of the
     /// measured `auth` saturation rate.
     #[arg(long, default_value_t = 4.0)]
@@ -82,14 +85,17 @@ pub enum Scenario {
     Timing,
     /// AuthenticatePacer offered above saturation.
     Overload,
+    /// One WatchLinkEvents consumer from sequence 0 over a seeded history.
+    Catchup,
     /// Every scenario in turn.
     All,
 }
 
 impl Scenario {
     /// Whether `self` selects `one`.
+    /// `all` leaves out `catchup`, whose seeded history is a run of its own.
     pub fn includes(self, one: Scenario) -> bool {
-        self == Scenario::All || self == one
+        (self == Scenario::All && one != Scenario::Catchup) || self == one
     }
 }
 

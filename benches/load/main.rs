@@ -4,6 +4,7 @@
 //!
 //! `cargo bench --bench load -- --scenario all --concurrency 32 --duration 10s --json target/bench.json`
 mod baselines;
+mod catchup;
 mod cli;
 mod compare;
 mod drive;
@@ -97,6 +98,26 @@ async fn bench(
     if load.is_some_and(|l| l > 0.5) {
         eprintln!("warning: load average {load:?} before the run: other work shares these cores");
     }
+    if selected(Scenario::Catchup) {
+        // The history is in place before the service starts, as on a
+        // replica joining a court that has linked for years.
+        let pool = pacer_link::store::PoolSettings {
+            max_connections: 2,
+            acquire_timeout: Duration::from_secs(30),
+        };
+        let store = pacer_link::store::open(&db.url, &pool).await?;
+        store.migrate().await?;
+        store.close().await;
+        let history = Instant::now();
+        let seed = seed::SeedDb::connect(&db.url, db.backend).await?;
+        seed.events(options.catchup_events).await?;
+        seed.close().await;
+        eprintln!(
+            "catchup: {} events seeded in {:.1}s",
+            options.catchup_events,
+            history.elapsed().as_secs_f64()
+        );
+    }
     let service = match &options.server_binary {
         None => Service::InProcess(server::start_service(server, settings).await?),
         Some(binary) => {
@@ -144,6 +165,10 @@ async fn bench(
     if selected(Scenario::Watch) {
         let events = watch::events(options.watch_rate, options.duration);
         seed_db.pairs(seed::WATCH, events, 0, &hash).await?;
+    }
+    if selected(Scenario::Catchup) {
+        let live = (options.duration.as_secs_f64() * 20.0) as usize;
+        seed_db.pairs(seed::CATCHUP, live, 0, &hash).await?;
     }
     if selected(Scenario::Timing) {
         let levels = options.timing_concurrency.len();
@@ -208,6 +233,24 @@ async fn bench(
         }
         summaries.extend(rows);
     }
+    if selected(Scenario::Catchup) {
+        let pid = match &service {
+            Service::Process(p) => Some(p.pid()),
+            Service::InProcess(_) => None,
+        };
+        let channel = drive::connect(service.addr(), 1).await?.remove(0);
+        let live = (options.duration.as_secs_f64() * 20.0) as usize;
+        let c = catchup::catchup(
+            channel,
+            &channels,
+            &seed_db,
+            options.catchup_events,
+            live,
+            pid,
+        )
+        .await?;
+        summaries.push(c);
+    }
     if selected(Scenario::Overload) {
         let mut overload = bench.overload(saturation, OVERLOAD_ACCOUNTS).await;
         let (accounts, highest) = seed_db
@@ -237,6 +280,7 @@ async fn bench(
             "watchers": options.watchers,
             "watch_rate": options.watch_rate,
             "overload_factor": options.overload_factor,
+            "catchup_events": options.catchup_events,
             "timing_samples": options.timing_samples,
             "timing_concurrency": options.timing_concurrency,
         });

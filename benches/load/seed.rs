@@ -52,6 +52,12 @@ pub const WATCH: Group = Group {
     ecf: "cowa-",
 };
 
+/// Fresh pairs for the links confirmed live during the `catchup` scenario.
+pub const CATCHUP: Group = Group {
+    pacer: "cu-",
+    ecf: "cocu-",
+};
+
 /// Fresh accounts for the `timing` scenario: one per wrong-password call,
 /// so that no account ever nears its lockout threshold.
 pub const TIMING: Group = Group {
@@ -164,6 +170,23 @@ impl SeedDb {
                 "randomblob(32)",
             ),
         }
+    }
+
+    /// `count` link events straight into the outbox (sequences 1..=count),
+    /// with the counter moved past them, as years of linking leave it.
+    pub async fn events(&self, count: u64) -> anyhow::Result<()> {
+        let (now, uuid, _) = self.dialect();
+        self.execute(format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) \
+             INSERT INTO link_events (sequence, event_id, event_type, court_id, ecf_login, pacer_username, occurred_at) \
+             SELECT i, {uuid}, 'linked', '{COURT}', 'cohist-' || i, 'hist-' || i, {now} FROM n"
+        ))
+        .await?;
+        self.execute(format!(
+            "UPDATE link_event_counter SET last_sequence = {count}"
+        ))
+        .await?;
+        Ok(())
     }
 
     /// The court the seeded accounts belong to.

@@ -166,6 +166,11 @@ pub struct Process {
 }
 
 impl Process {
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Stops it with SIGTERM, as Kubernetes would, and waits for it.
     pub async fn stop(mut self) {
         let _ = std::process::Command::new("kill")

@@ -48,7 +48,7 @@ pub async fn watch(
 ) -> anyhow::Result<Summary> {
     let events = events(rate, duration);
     let prepared = Instant::now();
-    let tokens = prepare(link, events, concurrency).await?;
+    let tokens = prepare(link, WATCH, events, concurrency).await?;
     let prepare_s = prepared.elapsed().as_secs_f64();
     let after = db.last_event_sequence().await?;
 
@@ -120,8 +120,9 @@ pub async fn watch(
 }
 
 /// Steps 2 and 3 for `events` fresh pairs, `concurrency` at a time.
-async fn prepare(
+pub async fn prepare(
     link: &[Channel],
+    group: crate::seed::Group,
     events: usize,
     concurrency: usize,
 ) -> anyhow::Result<Vec<String>> {
@@ -141,7 +142,7 @@ async fn prepare(
                 }
                 // A refusal at the admission limit is retried: this is set-up.
                 let token = loop {
-                    match verified_flow(client.clone(), WATCH, i).await {
+                    match verified_flow(client.clone(), group, i).await {
                         Err(s) if s.code() == tonic::Code::ResourceExhausted => {
                             tokio::time::sleep(Duration::from_millis(20)).await;
                         }
@@ -161,7 +162,7 @@ async fn prepare(
 }
 
 /// ConfirmLink for each token at `rate` per second, each call timed.
-async fn confirm(link: &[Channel], tokens: Vec<String>, rate: f64) -> Recorder {
+pub async fn confirm(link: &[Channel], tokens: Vec<String>, rate: f64) -> Recorder {
     let recorder = Arc::new(std::sync::Mutex::new(Recorder::default()));
     let progress = crate::drive::Progress::start("watch-confirm");
     let started = Instant::now();

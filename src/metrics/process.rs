@@ -18,11 +18,20 @@ pub struct ProcessCollector {
 }
 
 impl ProcessCollector {
-    /// A collector whose start time is now (it is created at start-up).
+    /// A collector for this process: its start time from `/proc` (boot
+    /// time plus the process's start in ticks), else now (it is created at
+    /// start-up).
     pub fn started_now() -> Self {
-        let start_time = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0.0, |d| d.as_secs_f64());
+        let from_proc = || {
+            let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+            let boot = std::fs::read_to_string("/proc/stat").ok()?;
+            start_time(&stat, &boot)
+        };
+        let start_time = from_proc().unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64())
+        });
         Self { start_time }
     }
 }
@@ -63,6 +72,20 @@ fn cpu_seconds(stat: &str) -> Option<f64> {
     let utime: f64 = fields.get(11)?.parse().ok()?;
     let stime: f64 = fields.get(12)?.parse().ok()?;
     Some((utime + stime) / TICKS_PER_SECOND)
+}
+
+/// Boot time (`btime` of `/proc/stat`) plus the process's start (field 22
+/// of `/proc/self/stat`, in ticks since boot).
+fn start_time(stat: &str, proc_stat: &str) -> Option<f64> {
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let ticks: f64 = rest.split_whitespace().nth(19)?.parse().ok()?;
+    let boot: f64 = proc_stat
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(boot + ticks / TICKS_PER_SECOND)
 }
 
 fn status_kib(status: &str, key: &str) -> Option<f64> {
@@ -143,6 +166,14 @@ mod tests {
         let stat = "4242 (pacer link) S 1 4242 4242 0 -1 4194560 900 0 0 0 250 50 0 0 20 0 9 0 123 456 789";
         assert_eq!(cpu_seconds(stat), Some(3.0));
         assert_eq!(cpu_seconds("garbage"), None);
+    }
+
+    #[test]
+    fn the_start_time_is_boot_time_plus_the_ticks_since_boot() {
+        let stat = "4242 (pacer link) S 1 4242 4242 0 -1 4194560 900 0 0 0 250 50 0 0 20 0 9 0 12345 456 789";
+        let proc_stat = "cpu  1 2 3\nbtime 1700000000\nprocesses 9\n";
+        assert_eq!(start_time(stat, proc_stat), Some(1_700_000_123.45));
+        assert_eq!(start_time(stat, "cpu 1\n"), None);
     }
 
     #[test]
