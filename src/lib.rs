@@ -24,5 +24,6 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod throttle;
+pub mod web;
 
 pub use reason::ERROR_DOMAIN;

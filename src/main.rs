@@ -39,6 +39,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Import(args) => pacer_link::client::run_import(args).await,
         Command::Report(command) => pacer_link::client::run_report(command).await,
         Command::Housekeep(args) => housekeep(&args).await,
+        Command::Web(args) => {
+            let settings = args
+                .settings()
+                .map_err(|e| anyhow::anyhow!("invalid configuration: {e}"))?;
+            let listener = tokio::net::TcpListener::bind(args.listen).await?;
+            tracing::info!(url = %format!("http://{}/", listener.local_addr()?), "serving the front-end");
+            pacer_link::web::serve(listener, settings, shutdown_signal()).await
+        }
     }
 }
 

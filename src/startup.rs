@@ -1,5 +1,6 @@
 //! `Application`: binds the port, wires the store, services, health and
 //! reflection, and serves until told to stop.
+use anyhow::Context as _;
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use tokio::net::TcpListener;
@@ -34,6 +35,7 @@ pub use crate::grpc::demo_accounts;
 pub struct Application {
     listener: TcpListener,
     metrics_listener: Option<TcpListener>,
+    web_listener: Option<TcpListener>,
     store: Arc<dyn Store>,
     links: LinkService,
     admin: AdminService,
@@ -130,9 +132,27 @@ impl Application {
             Some(addr) => Some(TcpListener::bind(addr).await?),
             None => None,
         };
+        // The demo shows the court's screens too; a plaintext gRPC port is
+        // what its front-end dials.
+        let web_listener = match settings.web_listen {
+            Some(addr) if settings.demo && settings.tls.is_none() => {
+                Some(TcpListener::bind(addr).await.with_context(|| {
+                    format!(
+                        "cannot serve the demo's web pages on {addr}: \
+                         set PACER_LINK_WEB_LISTEN to a free address"
+                    )
+                })?)
+            }
+            Some(_) if settings.demo => {
+                tracing::warn!("TLS is on: the demo's web pages are not served");
+                None
+            }
+            _ => None,
+        };
         Ok(Self {
             listener,
             metrics_listener,
+            web_listener,
             store,
             links,
             admin,
@@ -179,11 +199,19 @@ impl Application {
             .and_then(|l| l.local_addr().ok())
     }
 
+    /// The bound address of the demo's web pages, if served.
+    pub fn web_addr(&self) -> Option<SocketAddr> {
+        self.web_listener.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` completes, then: reports NOT_SERVING at once,
     /// ends event streams with UNAVAILABLE, keeps serving for the configured
     /// delay (so load balancers move away), stops accepting calls, and waits
     /// for in-flight calls up to the grace period.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
+    pub async fn run_until(
+        mut self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<()> {
         let (health, health_service) = tonic_health::server::health_reporter();
         health
             .set_service_status(LIVENESS, ServingStatus::Serving)
@@ -193,7 +221,7 @@ impl Application {
         tracing::info!(addr = %self.local_addr(), "serving gRPC");
         let (shutting_down, stopping) = tokio::sync::watch::channel(false);
         health::spawn_readiness_monitor(health.clone(), self.store.clone(), stopping);
-        if let Some(listener) = self.metrics_listener {
+        if let Some(listener) = self.metrics_listener.take() {
             tracing::info!(addr = ?listener.local_addr().ok(), "serving metrics");
             let mut stopping = self.stop_streams.subscribe();
             let stop = async move {
@@ -205,6 +233,9 @@ impl Application {
                     tracing::error!(%error, "metrics endpoint failed");
                 }
             });
+        }
+        if let Some(listener) = self.web_listener.take() {
+            self.serve_demo_pages(listener);
         }
         let reflection_v1 = reflection().build_v1()?;
         let reflection_v1alpha = reflection().build_v1alpha()?;
@@ -305,6 +336,34 @@ impl Application {
         self.store.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+impl Application {
+    /// The reference front-end for the demo court, dialling this server.
+    fn serve_demo_pages(&self, listener: TcpListener) {
+        let mut grpc = self.local_addr();
+        if grpc.ip().is_unspecified() {
+            grpc.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
+        let settings = crate::web::WebSettings {
+            upstream: format!("http://{grpc}"),
+            court_id: demo::COURT_ID.to_owned(),
+            client_address: crate::web::ClientAddress::Peer,
+            max_sessions: 10_000,
+        };
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(url = %format!("http://{addr}/"), "serving the demo court's web pages");
+        }
+        let mut stopping = self.stop_streams.subscribe();
+        tokio::spawn(async move {
+            let stop = async move {
+                let _ = stopping.changed().await;
+            };
+            if let Err(error) = crate::web::serve(listener, settings, stop).await {
+                tracing::error!(%error, "web pages failed");
+            }
+        });
     }
 }
 

@@ -1,7 +1,8 @@
 //! The service through its generated clients over PostgreSQL, each test on
 //! its own server over a fresh database: the API suite, then how it rides
 //! out PostgreSQL outages, runs as replicas, serves TLS and
-//! enforces the caller policy over mTLS and behind a sidecar.
+//! enforces the caller policy over mTLS and behind a sidecar; and the
+//! reference front-end in front of it, over HTTP and in a real browser.
 mod support;
 
 /// The backend the API suite runs on in this binary.
@@ -23,3 +24,5 @@ mod replicas;
 mod sidecar;
 #[path = "deployment/tls.rs"]
 mod tls;
+#[path = "web/mod.rs"]
+mod web;

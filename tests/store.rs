@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use pacer_link::domain::{
-    ClientCode, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, FlowToken, PacerUsername,
+    ClientCode, CourtEnvironment, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix,
+    FlowToken, PacerUsername,
 };
 use pacer_link::store::{
     self, Backend, ConfirmOutcome, Conflict, FailureOutcome, FlowRecord, FlowStage, LockoutPolicy,
@@ -56,6 +57,7 @@ async fn seed(store: &dyn Store) {
             id: court_id(),
             name: CourtName::parse("District of Colorado").unwrap(),
             ecf_login_prefix: EcfLoginPrefix::parse("co").unwrap(),
+            environment: CourtEnvironment::parse("train").unwrap(),
         })
         .await
         .unwrap();

@@ -100,7 +100,7 @@ where
     fn call(&mut self, mut request: Request<B>) -> Self::Future {
         let path = request.uri().path().trim_start_matches('/');
         let (service, method) = path.split_once('/').unwrap_or((path, ""));
-        let audited = super::audited(service);
+        let audited = super::audited(service, method);
         if audited == super::Audited::Never || method.is_empty() || method.len() > 64 {
             return Box::pin(self.inner.call(request));
         }

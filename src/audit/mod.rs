@@ -14,16 +14,18 @@ pub use layer::{AuditFlush, AuditLayer};
 pub enum Audited {
     /// Every call: sign-ins, flow steps, admin calls.
     Always,
-    /// Only calls the caller policy refused: the read-only status calls,
-    /// whose volume would bury everything else.
+    /// Only calls the caller policy refused: the read-only status and court
+    /// reads, whose volume would bury everything else.
     WhenRefused,
     /// Never: health and reflection.
     Never,
 }
 
-/// Which calls of `service` the trail records.
-pub fn audited(service: &str) -> Audited {
+/// Which calls of `method` of `service` the trail records.
+pub fn audited(service: &str, method: &str) -> Audited {
     match service {
+        // A front-end reads the court's record for every page it shows.
+        "court.identity.v1.AccountLinkService" if method == "GetCourt" => Audited::WhenRefused,
         "court.identity.v1.AccountLinkService"
         | "court.identity.v1.AccountAdminService"
         | "court.identity.v1.FilerAuthService" => Audited::Always,

@@ -19,6 +19,7 @@ mod telemetry;
 mod throttling;
 mod tls;
 mod transport;
+mod web;
 
 use std::{fmt::Display, net::SocketAddr, ops::RangeInclusive, time::Duration};
 
@@ -46,6 +47,7 @@ pub use telemetry::TelemetryArgs;
 pub use throttling::ThrottlingArgs;
 pub use tls::{TlsArgs, TlsSettings};
 pub use transport::{TransportArgs, TransportSettings};
+pub use web::WebArgs;
 
 /// pacer-link: links upgraded PACER accounts to legacy CM/ECF e-filing accounts.
 #[derive(Debug, Parser)]
@@ -83,6 +85,9 @@ pub enum Command {
     /// Purge expired flows, forgotten failure rows and audit rows past their
     /// retention once, and exit (for a Kubernetes CronJob).
     Housekeep(Box<HousekeepArgs>),
+    /// Serve the reference CM/ECF front-end: the court's linking screens and
+    /// the CM/ECF login, as a gRPC client of a running service.
+    Web(WebArgs),
 }
 
 /// `serve` options, one group per subsystem.
@@ -181,6 +186,9 @@ pub struct Settings {
     pub transport: TransportSettings,
     /// Audit retention and the housekeeping interval.
     pub housekeeping: crate::housekeeping::HousekeepingSettings,
+    /// Where the demo also serves the reference front-end's pages (only with
+    /// `demo`).
+    pub web_listen: Option<SocketAddr>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -239,6 +247,7 @@ impl ServeArgs {
             status_cache_ttl: self.service.status_cache_ttl()?,
             transport: self.transport.settings()?,
             housekeeping: self.housekeeping.settings()?,
+            web_listen: self.service.demo.then_some(self.service.web_listen),
         })
     }
 }

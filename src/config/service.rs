@@ -14,6 +14,10 @@ pub struct ServiceArgs {
     /// Load the court's training data (court "cod", hhumbert, coattorneytwo); idempotent.
     #[arg(long, env = "PACER_LINK_DEMO")]
     pub demo: bool,
+    /// With --demo, where to also serve the reference front-end's pages
+    /// (ignored without --demo).
+    #[arg(long, env = "PACER_LINK_WEB_LISTEN", default_value = "127.0.0.1:8080")]
+    pub web_listen: SocketAddr,
     /// Do not apply migrations at start-up (when a separate job runs `migrate`).
     #[arg(long, env = "PACER_LINK_SKIP_MIGRATIONS")]
     pub skip_migrations: bool,

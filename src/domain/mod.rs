@@ -11,7 +11,7 @@ mod text;
 pub use text::breaks_text;
 
 pub use account::{ClientCode, DisplayName, EcfLogin, PacerUsername, UnlinkReason};
-pub use court::{CourtId, CourtName, EcfLoginPrefix};
+pub use court::{CourtEnvironment, CourtId, CourtName, EcfLoginPrefix, environment_text};
 pub use flow_token::{FlowToken, FlowTokenHash};
 pub use names::names_match;
 pub use otp::OtpCode;

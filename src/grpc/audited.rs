@@ -41,6 +41,7 @@ attributed! {
     VerifyEcfRequest => [ecf_login: subject],
     PreviewLinkRequest => [],
     ConfirmLinkRequest => [],
+    GetCourtRequest => [court_id: court],
     AuthenticateFilerRequest => [court_id: court, username: subject],
     CreateCourtRequest => [court_id: court],
     CreatePacerAccountRequest => [username: subject],

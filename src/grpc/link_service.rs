@@ -3,8 +3,9 @@
 use tonic::{Request, Response, Status};
 
 use super::audited::take;
-use super::convert::{flow_token, timestamp};
+use super::convert::{court_id, flow_token, timestamp};
 use crate::completion::run_to_completion;
+use crate::domain::environment_text;
 use crate::linking::{LINKED_MESSAGE, LinkService};
 use crate::proto::{self, account_link_service_server::AccountLinkService};
 
@@ -69,6 +70,21 @@ impl AccountLinkService for AccountLinkApi {
         Ok(Response::new(proto::ConfirmLinkResponse {
             link: Some(link.into()),
             message: LINKED_MESSAGE.to_owned(),
+        }))
+    }
+
+    async fn get_court(
+        &self,
+        request: Request<proto::GetCourtRequest>,
+    ) -> Result<Response<proto::Court>, Status> {
+        let (message, _facts) = take(request);
+        let id = court_id(&message.court_id)?;
+        let court = self.0.court(&id).await?;
+        Ok(Response::new(proto::Court {
+            court_id: court.id.as_str().to_owned(),
+            name: court.name.as_str().to_owned(),
+            ecf_login_prefix: court.ecf_login_prefix.as_str().to_owned(),
+            environment: environment_text(court.environment.as_ref()).to_owned(),
         }))
     }
 }

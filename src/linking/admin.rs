@@ -59,6 +59,7 @@ impl AdminService {
             id: cmd.court_id,
             name: cmd.name,
             ecf_login_prefix: cmd.ecf_login_prefix,
+            environment: cmd.environment,
         };
         self.store.create_court(&court).await?;
         tracing::info!(court_id = court.id.as_str(), "court created");

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    ClientCode, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, FlowToken, NewPassword,
-    OtpCode, PacerUsername, Password, UnlinkReason,
+    ClientCode, CourtEnvironment, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix,
+    FlowToken, NewPassword, OtpCode, PacerUsername, Password, UnlinkReason,
 };
 use crate::store::{EcfAccountRecord, PacerAccountRecord};
 
@@ -106,6 +106,8 @@ pub struct CreateCourt {
     pub name: CourtName,
     /// Its CM/ECF login prefix.
     pub ecf_login_prefix: EcfLoginPrefix,
+    /// Its environment label, if not production.
+    pub environment: Option<CourtEnvironment>,
 }
 
 /// Admin: a PACER account to create.

@@ -2,7 +2,7 @@
 //! operator can walk the whole flow at once, and an account for each legacy
 //! password-hash format an import accepts. Loading twice changes nothing.
 use super::{AdminService, CreateCourt, LinkError};
-use crate::domain::{CourtId, CourtName, EcfLoginPrefix};
+use crate::domain::{CourtEnvironment, CourtId, CourtName, EcfLoginPrefix};
 use crate::reason;
 use crate::store::{ImportAccount, ImportMode};
 
@@ -67,9 +67,10 @@ pub async fn load(admin: &AdminService, accounts: Vec<ImportAccount>) -> Result<
                 .create_court(CreateCourt {
                     court_id: court_id.clone(),
                     name: parsed(CourtName::parse(
-                        "U.S. District Court, District of Colorado (train)",
+                        "U.S. District Court, District of Colorado",
                     ))?,
                     ecf_login_prefix: parsed(EcfLoginPrefix::parse("co"))?,
+                    environment: parsed(CourtEnvironment::parse("train"))?,
                 })
                 .await,
         )?;

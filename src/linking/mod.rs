@@ -34,8 +34,10 @@ pub use status_cache::StatusCache;
 
 use crate::audit::AuditFacts;
 use crate::clock::Clock;
-use crate::domain::FlowToken;
-use crate::store::{ConfirmOutcome, LinkRecord, NewFlow, PasswordOwner, SignInSubject, Store};
+use crate::domain::{CourtId, FlowToken};
+use crate::store::{
+    ConfirmOutcome, CourtRecord, LinkRecord, NewFlow, PasswordOwner, SignInSubject, Store,
+};
 
 /// What ConfirmLink says on success, word for word from the court's page.
 pub const LINKED_MESSAGE: &str = "Your PACER account has been linked to your CM/ECF account";
@@ -70,6 +72,11 @@ impl LinkService {
             flow_ttl: chrono::Duration::from_std(flow_ttl).unwrap_or(chrono::Duration::MAX),
             status_cache: None,
         }
+    }
+
+    /// The court `id`'s public record.
+    pub async fn court(&self, id: &CourtId) -> Result<CourtRecord, LinkError> {
+        self.credentials.court(id).await
     }
 
     /// Keeps `cache` current for the links this service makes.

@@ -2,7 +2,9 @@
 use async_trait::async_trait;
 
 use super::{LinkRecord, StoreError};
-use crate::domain::{CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, PacerUsername};
+use crate::domain::{
+    CourtEnvironment, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, PacerUsername,
+};
 
 /// A court to add.
 #[derive(Debug, Clone)]
@@ -13,6 +15,8 @@ pub struct NewCourt {
     pub name: CourtName,
     /// The prefix of its CM/ECF logins.
     pub ecf_login_prefix: EcfLoginPrefix,
+    /// Its environment label, e.g. `train`; `None` in production.
+    pub environment: Option<CourtEnvironment>,
 }
 
 /// A stored court.

@@ -11,6 +11,7 @@ fn court(court_id: &str) -> proto::CreateCourtRequest {
         court_id: court_id.into(),
         name: "U.S. District Court, District of Kansas".into(),
         ecf_login_prefix: "ks".into(),
+        environment: "Train".into(),
     }
 }
 
@@ -106,6 +107,57 @@ async fn an_operator_can_set_up_a_court_whose_filers_then_link() {
 }
 
 #[tokio::test]
+async fn a_front_end_reads_a_courts_public_record() {
+    let app = spawn_app().await;
+    app.admin
+        .clone()
+        .create_court(admin_request(court("KSD")))
+        .await
+        .unwrap();
+    let mut link = app.link.clone();
+
+    let court = link
+        .get_court(proto::GetCourtRequest {
+            court_id: "KSD".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let unknown = expect_err(
+        link.get_court(proto::GetCourtRequest {
+            court_id: "nowhere".into(),
+        })
+        .await,
+    );
+    let malformed = expect_err(
+        link.get_court(proto::GetCourtRequest {
+            court_id: "k".into(),
+        })
+        .await,
+    );
+
+    assert_eq!(
+        (
+            court.court_id.as_str(),
+            court.name.as_str(),
+            court.ecf_login_prefix.as_str(),
+            court.environment.as_str()
+        ),
+        (
+            "ksd",
+            "U.S. District Court, District of Kansas",
+            "ks",
+            "train"
+        )
+    );
+    assert_reason(&unknown, tonic::Code::NotFound, "UNKNOWN_COURT");
+    assert_eq!(violated_fields(&malformed), ["court_id"]);
+    // Reads of the court's record stay out of the audit trail.
+    let trail = app.audit_trail().await;
+    assert!(trail.iter().all(|e| e.rpc != "GetCourt"), "{trail:?}");
+}
+
+#[tokio::test]
 async fn creating_something_that_exists_is_already_exists_with_its_reason() {
     let app = spawn_app().await;
     let mut admin = app.admin.clone();
@@ -116,6 +168,7 @@ async fn creating_something_that_exists_is_already_exists_with_its_reason() {
                 court_id: "cod".into(),
                 name: "Duplicate".into(),
                 ecf_login_prefix: "co".into(),
+                environment: String::new(),
             }))
             .await,
     );

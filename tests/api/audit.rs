@@ -76,6 +76,7 @@ async fn unknown_accounts_and_refused_admin_calls_are_audited_too() {
             court_id: "nyed".into(),
             name: "Eastern District of New York".into(),
             ecf_login_prefix: "ny".into(),
+            environment: String::new(),
         })
         .await;
 

@@ -196,6 +196,7 @@ proptest! {
         ]);
         let request = proto::CreateCourtRequest {
             court_id: court_id.clone(), name: name.clone(), ecf_login_prefix: prefix.clone(),
+            environment: String::new(),
         };
         let result = CreateCourt::try_from(request);
         prop_assert_eq!(named(&result)?, want);

@@ -20,6 +20,10 @@ pub async fn accounts_round_trip(f: Fixture) {
 
     assert_eq!(court.ecf_login_prefix.as_str(), "co");
     assert_eq!(
+        court.environment.as_ref().map(|e| e.as_str()),
+        Some("train")
+    );
+    assert_eq!(
         (alice.password_hash.as_str(), alice.upgraded),
         ("hash-of-alice", true)
     );

@@ -161,6 +161,7 @@ impl TestApp {
                 court_id: "ksd".into(),
                 name: "U.S. District Court, District of Kansas".into(),
                 ecf_login_prefix: "ks".into(),
+                environment: String::new(),
             }))
             .await
             .unwrap();

@@ -26,7 +26,9 @@ pub fn serve_command(dir: &Path) -> (Command, String) {
             "DATABASE_URL",
             format!("sqlite://{}", dir.join("db").display()),
         )
-        .env("PACER_LINK_LISTEN", &addr);
+        .env("PACER_LINK_LISTEN", &addr)
+        // Tests run side by side: the demo's web pages take any free port.
+        .env("PACER_LINK_WEB_LISTEN", "127.0.0.1:0");
     (command, addr)
 }
 

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::{
-    ClientCode, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, FlowToken, NewPassword,
-    OtpCode, PacerUsername, Password, Violations,
+    ClientCode, CourtEnvironment, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix,
+    FlowToken, NewPassword, OtpCode, PacerUsername, Password, Violations,
 };
 use crate::linking::{
     AuthenticatePacer, CreateCourt, CreateEcfAccount, CreatePacerAccount, EcfAccountView,
@@ -33,6 +33,13 @@ pub fn flow_token(raw: &str) -> Result<FlowToken, LinkError> {
     let mut v = Violations::default();
     let token = v.check("flow_token", FlowToken::parse(raw));
     Ok(v.finish(|| token)?)
+}
+
+/// Parses a court identifier sent alone, as `court_id`.
+pub fn court_id(raw: &str) -> Result<CourtId, LinkError> {
+    let mut v = Violations::default();
+    let id = v.check("court_id", CourtId::parse(raw));
+    Ok(v.finish(|| id)?)
 }
 
 impl TryFrom<proto::AuthenticatePacerRequest> for AuthenticatePacer {
@@ -83,11 +90,13 @@ impl TryFrom<proto::CreateCourtRequest> for CreateCourt {
             "ecf_login_prefix",
             EcfLoginPrefix::parse(&r.ecf_login_prefix),
         );
+        let environment = v.check("environment", CourtEnvironment::parse(&r.environment));
         Ok(v.finish(|| {
             Some(Self {
                 court_id: court_id?,
                 name: name?,
                 ecf_login_prefix: prefix?,
+                environment: environment?,
             })
         })?)
     }

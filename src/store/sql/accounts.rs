@@ -5,18 +5,17 @@ use uuid::Uuid;
 
 use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
-use crate::domain::{CourtId, EcfLogin, PacerUsername};
+use crate::domain::{CourtId, EcfLogin, PacerUsername, environment_text};
 use crate::store::{
     AccountKey, AccountStatus, AccountStore, CourtRecord, EcfAccountRecord, NewCourt,
     NewEcfAccount, NewPacerAccount, PacerAccountRecord, PacerSignIn, PasswordOwner, StoreError,
     TotpEnrollment,
 };
 
-const INSERT_COURT: &str =
-    "INSERT INTO courts (court_id, name, ecf_login_prefix, created_at) VALUES ($1, $2, $3, $4)";
+const INSERT_COURT: &str = "INSERT INTO courts (court_id, name, ecf_login_prefix, environment, created_at) VALUES ($1, $2, $3, $4, $5)";
 
 const SELECT_COURT: &str =
-    "SELECT court_id, name, ecf_login_prefix FROM courts WHERE court_id = $1";
+    "SELECT court_id, name, ecf_login_prefix, environment FROM courts WHERE court_id = $1";
 
 const INSERT_PACER_ACCOUNT: &str = "INSERT INTO pacer_accounts \
      (username, password_hash, display_name, upgraded, created_at) VALUES ($1, $2, $3, $4, $5)";
@@ -97,6 +96,7 @@ where
             .bind(court.id.as_str())
             .bind(court.name.as_str())
             .bind(court.ecf_login_prefix.as_str())
+            .bind(environment_text(court.environment.as_ref()))
             .bind(D::time_param(chrono::Utc::now()))
             .execute(self.pool())
             .await

@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use super::traced_error;
 use super::{Dialect, Row, Value};
-use crate::domain::{CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, PacerUsername};
+use crate::domain::{
+    CourtEnvironment, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, PacerUsername,
+};
 use crate::store::{
     CourtRecord, EcfAccountRecord, FlowRecord, FlowStage, LinkEventKind, LinkEventRecord,
     LinkRecord, PacerAccountRecord, StoreError,
@@ -52,6 +54,7 @@ where
             id: Self::parse(row, "court_id", CourtId::parse)?,
             name: Self::parse(row, "name", CourtName::parse)?,
             ecf_login_prefix: Self::parse(row, "ecf_login_prefix", EcfLoginPrefix::parse)?,
+            environment: Self::parse(row, "environment", CourtEnvironment::parse)?,
         })
     }
 

@@ -1,0 +1,106 @@
+//! Step 6: the CM/ECF login once linked, with PACER credentials only.
+use axum::Form;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+
+use super::pages::{self, SignInForm};
+use super::upstream::Problem;
+use super::{Peer, Refused, Visit, Web, forged, page, status_of, with_retry_after};
+use crate::proto;
+
+/// The CM/ECF login form as posted.
+#[derive(Deserialize)]
+pub(super) struct FilerLogin {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    otp_code: Option<String>,
+}
+
+async fn login_page(
+    web: &Web,
+    visit: &Visit,
+    form: &SignInForm<'_>,
+    status: StatusCode,
+) -> Response {
+    web.render(visit, status, |court| {
+        pages::filer_login(court, &visit.session.csrf, form)
+    })
+    .await
+}
+
+pub(super) async fn form(State(web): State<Web>, headers: HeaderMap) -> Response {
+    match web.visit(&headers) {
+        Ok(visit) => login_page(&web, &visit, &SignInForm::default(), StatusCode::OK).await,
+        Err(full) => full.into_response(),
+    }
+}
+
+pub(super) async fn submit(
+    State(web): State<Web>,
+    peer: Peer,
+    headers: HeaderMap,
+    Form(form): Form<FilerLogin>,
+) -> Response {
+    let visit = match web.posted(&headers, &form.csrf) {
+        Ok(visit) => visit,
+        Err(Refused::Ended(visit)) => {
+            let Ok(court) = web.court().await else {
+                return super::unavailable();
+            };
+            let shown = SignInForm {
+                username: &form.username,
+                error: Some(pages::message(&Problem::FlowExpired, &court, false)),
+                ..SignInForm::default()
+            };
+            return login_page(&web, &visit, &shown, StatusCode::OK).await;
+        }
+        Err(Refused::Forged) => return forged(),
+        Err(Refused::Full(full)) => return full.into_response(),
+    };
+    let court = match web.court().await {
+        Ok(court) => court,
+        Err(response) => return response,
+    };
+    let answer = web
+        .upstream
+        .authenticate_filer(
+            web.filer(peer.0, &headers),
+            proto::AuthenticateFilerRequest {
+                court_id: web.court_id.to_string(),
+                username: form.username.clone(),
+                password: form.password,
+                otp_code: form.otp_code.clone().unwrap_or_default(),
+            },
+        )
+        .await;
+    match answer {
+        Ok(signed_in) => {
+            let ecf_name = signed_in
+                .ecf_account
+                .map(|a| a.display_name)
+                .unwrap_or_default();
+            page(
+                Some(&visit),
+                StatusCode::OK,
+                pages::signed_in(&court, &ecf_name, &signed_in.pacer_username),
+            )
+        }
+        Err(problem) => {
+            let shown = SignInForm {
+                username: &form.username,
+                client_code: "",
+                passcode: problem == Problem::PasscodeNeeded || form.otp_code.is_some(),
+                error: Some(pages::message(&problem, &court, false)),
+            };
+            let response = login_page(&web, &visit, &shown, status_of(&problem)).await;
+            with_retry_after(response, &problem)
+        }
+    }
+}
