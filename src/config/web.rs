@@ -5,7 +5,7 @@ use clap::Args;
 
 use super::in_range;
 use crate::domain::CourtId;
-use crate::web::{ClientAddress, WebSettings};
+use crate::web::{ClientAddress, ProxyRange, WebSettings};
 
 /// Where the front-end listens, which service and court it fronts.
 #[derive(Debug, Clone, Args)]
@@ -30,6 +30,16 @@ pub struct WebArgs {
     /// plain HTTP only on loopback.
     #[arg(long, env = "PACER_LINK_WEB_BEHIND_TLS_PROXY")]
     pub behind_tls_proxy: bool,
+    /// With --behind-tls-proxy: the peers whose X-Forwarded-For is believed
+    /// (addresses or ranges, comma-separated, e.g. a sidecar on loopback or
+    /// the ingress controllers' pod range). Any other peer is the filer.
+    #[arg(
+        long,
+        env = "PACER_LINK_WEB_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        default_value = "127.0.0.1,::1"
+    )]
+    pub trusted_proxies: Vec<String>,
     /// Most filers' sessions held at once (1 to 10000000); past it new
     /// visitors are told to try again rather than evicting a flow.
     #[arg(long, env = "PACER_LINK_WEB_MAX_SESSIONS", default_value_t = 100_000)]
@@ -59,7 +69,13 @@ impl WebArgs {
             upstream: self.upstream.clone(),
             court_id: court.as_str().to_owned(),
             client_address: if self.behind_tls_proxy {
-                ClientAddress::ForwardedByProxy
+                let proxies = self
+                    .trusted_proxies
+                    .iter()
+                    .map(|raw| ProxyRange::parse(raw))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|why| format!("PACER_LINK_WEB_TRUSTED_PROXIES: {why}"))?;
+                ClientAddress::ForwardedBy(proxies.into())
             } else {
                 ClientAddress::Peer
             },
@@ -82,6 +98,7 @@ mod tests {
             upstream: "http://127.0.0.1:50051".into(),
             court: "COD".into(),
             behind_tls_proxy,
+            trusted_proxies: vec!["127.0.0.1".into(), "10.0.0.0/8".into()],
             max_sessions: 10,
         }
     }
@@ -90,7 +107,10 @@ mod tests {
     fn a_public_address_needs_a_tls_proxy_in_front() {
         assert!(args("0.0.0.0:8080", false).settings().is_err());
         let settings = args("0.0.0.0:8080", true).settings().unwrap();
-        assert_eq!(settings.client_address, ClientAddress::ForwardedByProxy);
+        let ClientAddress::ForwardedBy(proxies) = &settings.client_address else {
+            panic!("{:?}", settings.client_address);
+        };
+        assert_eq!(proxies.len(), 2);
         assert_eq!(settings.court_id, "cod");
         assert_eq!(
             args("127.0.0.1:8080", false)
@@ -98,6 +118,34 @@ mod tests {
                 .unwrap()
                 .client_address,
             ClientAddress::Peer
+        );
+    }
+
+    #[test]
+    fn a_malformed_proxy_range_is_refused() {
+        let mut bad = args("0.0.0.0:8080", true);
+        bad.trusted_proxies = vec!["10.0.0.0/40".into()];
+        assert!(bad.settings().is_err());
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_filer() {
+        let settings = args("0.0.0.0:8080", true).settings().unwrap();
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            "x-forwarded-for",
+            "203.0.113.5, 198.51.100.23".parse().unwrap(),
+        );
+        let from = |peer: &str| settings.client_address.of(peer.parse().unwrap(), &headers);
+
+        assert_eq!(from("10.4.0.9:40000").to_string(), "198.51.100.23");
+        assert_eq!(from("127.0.0.1:40000").to_string(), "198.51.100.23");
+        assert_eq!(from("192.0.2.1:40000").to_string(), "192.0.2.1");
+        assert_eq!(
+            ClientAddress::Peer
+                .of("10.4.0.9:1".parse().unwrap(), &headers)
+                .to_string(),
+            "10.4.0.9"
         );
     }
 }

@@ -1,16 +1,15 @@
 //! Steps 2 to 5: PACER login, CM/ECF login, the preview and the confirmation.
 use std::time::{Duration, Instant, SystemTime};
 
-use axum::Form;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::pages::{self, SignInForm};
-use super::session::{Flow, IDLE_LIFE};
+use super::session::{Flow, Full, IDLE_LIFE};
 use super::upstream::Problem;
-use super::{Peer, Refused, Visit, Web, forged, page, status_of, with_retry_after};
+use super::{Peer, Posted, Refused, Visit, Web, forged, page, status_of, with_retry_after};
 use crate::domain::FlowToken;
 use crate::linking::LINKED_MESSAGE;
 use crate::proto;
@@ -61,24 +60,28 @@ async fn pacer_page(
     .await
 }
 
-/// The flow has ended: the filer starts again at the PACER login.
+/// No flow in this session: the filer starts at the PACER login, told
+/// that the session expired when there was one to expire.
 async fn start_again(web: &Web, visit: &Visit) -> Response {
     let Ok(court) = web.court().await else {
         return super::unavailable();
     };
+    let expired = visit.ended || visit.session.signed_in();
     let form = SignInForm {
-        error: Some(pages::message(&Problem::FlowExpired, &court, false)),
+        error: expired.then(|| pages::message(&Problem::FlowExpired, &court, false)),
         ..SignInForm::default()
     };
     pacer_page(web, visit, &form, StatusCode::OK).await
 }
 
-/// Ends a session's flow; the session lives on for a new one.
-fn end_flow(web: &Web, visit: &Visit) {
-    web.sessions.update(&visit.id, |s| {
-        s.flow = None;
-        s.expires = Instant::now() + IDLE_LIFE;
-    });
+/// Ends `flow` in the session (if it still holds it); the session lives
+/// on for a new one.
+fn end_flow(web: &Web, visit: &Visit, flow: &Flow) {
+    web.sessions
+        .update_flow(&visit.id, &flow.token, Instant::now(), |s| {
+            s.flow = None;
+            s.expires = Instant::now() + IDLE_LIFE;
+        });
 }
 
 /// A refused post: a new start for an ended session, 403 for a forged one.
@@ -86,15 +89,11 @@ async fn refused(web: &Web, refused: Refused) -> Response {
     match refused {
         Refused::Ended(visit) => start_again(web, &visit).await,
         Refused::Forged => forged(),
-        Refused::Full(full) => full.into_response(),
     }
 }
 
 pub(super) async fn pacer_form(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let visit = match web.visit(&headers) {
-        Ok(visit) => visit,
-        Err(full) => return full.into_response(),
-    };
+    let visit = web.visit(&headers);
     pacer_page(&web, &visit, &SignInForm::default(), StatusCode::OK).await
 }
 
@@ -102,7 +101,7 @@ pub(super) async fn pacer_submit(
     State(web): State<Web>,
     peer: Peer,
     headers: HeaderMap,
-    Form(form): Form<PacerLogin>,
+    Posted(form): Posted<PacerLogin>,
 ) -> Response {
     let visit = match web.posted(&headers, &form.csrf) {
         Ok(visit) => visit,
@@ -143,34 +142,43 @@ pub(super) async fn pacer_submit(
         return super::unavailable();
     };
     // The session ends when the flow does: the service's expiry, measured
-    // on this host's clock as time left.
+    // on this host's clock as time left. Without one that is still ahead
+    // here (clocks differ), the session takes the idle life and the
+    // service's FLOW_EXPIRED ends it.
     let left = started
         .expires_at
         .and_then(|at| SystemTime::try_from(at).ok())
         .and_then(|at| at.duration_since(SystemTime::now()).ok())
-        .unwrap_or(Duration::ZERO)
+        .filter(|left| !left.is_zero())
+        .unwrap_or(IDLE_LIFE)
         .min(Duration::from_secs(3600));
     let pacer_name = started
         .pacer_account
         .map(|a| a.display_name)
         .unwrap_or_default();
-    web.sessions.update(&visit.id, |s| {
-        s.flow = Some(Flow {
-            token,
-            pacer_name,
-            ecf_verified: false,
-        });
-        s.linked = None;
-        s.expires = Instant::now() + left;
-    });
-    Redirect::to("/link/ecf").into_response()
+    let flow = Flow {
+        token,
+        pacer_name,
+        ecf_verified: false,
+    };
+    let now = Instant::now();
+    match web.sessions.sign_in(&visit.id, flow, now + left, now) {
+        Ok((id, _)) => {
+            let mut response = Redirect::to("/link/ecf").into_response();
+            response
+                .headers_mut()
+                .insert(http::header::SET_COOKIE, super::security::set_cookie(&id));
+            response
+        }
+        Err(Full) => {
+            tracing::warn!("every signed-in session is live: a sign-in was turned away");
+            super::unavailable()
+        }
+    }
 }
 
 pub(super) async fn ecf_form(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let visit = match web.visit(&headers) {
-        Ok(visit) => visit,
-        Err(full) => return full.into_response(),
-    };
+    let visit = web.visit(&headers);
     let Some(flow) = visit.session.flow.clone() else {
         return start_again(&web, &visit).await;
     };
@@ -184,7 +192,7 @@ pub(super) async fn ecf_submit(
     State(web): State<Web>,
     peer: Peer,
     headers: HeaderMap,
-    Form(form): Form<EcfLogin>,
+    Posted(form): Posted<EcfLogin>,
 ) -> Response {
     let visit = match web.posted(&headers, &form.csrf) {
         Ok(visit) => visit,
@@ -210,15 +218,16 @@ pub(super) async fn ecf_submit(
         .await;
     match answer {
         Ok(_) => {
-            web.sessions.update(&visit.id, |s| {
-                if let Some(flow) = s.flow.as_mut() {
-                    flow.ecf_verified = true;
-                }
-            });
+            web.sessions
+                .update_flow(&visit.id, &flow.token, Instant::now(), |s| {
+                    if let Some(flow) = s.flow.as_mut() {
+                        flow.ecf_verified = true;
+                    }
+                });
             Redirect::to("/link/verify").into_response()
         }
         Err(Problem::FlowExpired) => {
-            end_flow(&web, &visit);
+            end_flow(&web, &visit, &flow);
             start_again(&web, &visit).await
         }
         Err(problem) => {
@@ -236,10 +245,7 @@ pub(super) async fn ecf_submit(
 }
 
 pub(super) async fn preview(State(web): State<Web>, peer: Peer, headers: HeaderMap) -> Response {
-    let visit = match web.visit(&headers) {
-        Ok(visit) => visit,
-        Err(full) => return full.into_response(),
-    };
+    let visit = web.visit(&headers);
     let Some(flow) = visit.session.flow.clone() else {
         return start_again(&web, &visit).await;
     };
@@ -266,14 +272,14 @@ pub(super) async fn preview(State(web): State<Web>, peer: Peer, headers: HeaderM
             pages::verify(&court, &visit.session.csrf, &preview, None),
         ),
         Err(Problem::FlowExpired) => {
-            end_flow(&web, &visit);
+            end_flow(&web, &visit, &flow);
             start_again(&web, &visit).await
         }
-        Err(problem) => page(
-            Some(&visit),
-            status_of(&problem),
-            pages::refused(LINK_HEADING_SHORT, &pages::message(&problem, &court, false)),
-        ),
+        Err(problem) => {
+            let markup =
+                pages::refused(LINK_HEADING_SHORT, &pages::message(&problem, &court, false));
+            with_retry_after(page(Some(&visit), status_of(&problem), markup), &problem)
+        }
     }
 }
 
@@ -283,12 +289,16 @@ pub(super) async fn confirm(
     State(web): State<Web>,
     peer: Peer,
     headers: HeaderMap,
-    Form(form): Form<Confirm>,
+    Posted(form): Posted<Confirm>,
 ) -> Response {
     let visit = match web.posted(&headers, &form.csrf) {
         Ok(visit) => visit,
         Err(refusal) => return refused(&web, refusal).await,
     };
+    if visit.session.flow.is_none() && visit.session.linked.is_some() {
+        // A second press of Submit after the first linked the accounts.
+        return Redirect::to("/link/done").into_response();
+    }
     let Some(flow) = visit.session.flow.clone().filter(|f| f.ecf_verified) else {
         return start_again(&web, &visit).await;
     };
@@ -312,19 +322,26 @@ pub(super) async fn confirm(
             } else {
                 linked.message
             };
-            web.sessions.update(&visit.id, |s| {
-                s.flow = None;
-                s.linked = Some(message);
-                s.expires = Instant::now() + IDLE_LIFE;
-            });
+            web.sessions
+                .update_flow(&visit.id, &flow.token, Instant::now(), |s| {
+                    s.flow = None;
+                    s.linked = Some(message);
+                    s.expires = Instant::now() + IDLE_LIFE;
+                });
             Redirect::to("/link/done").into_response()
         }
         Err(Problem::FlowExpired) => {
-            end_flow(&web, &visit);
+            end_flow(&web, &visit, &flow);
             start_again(&web, &visit).await
         }
         Err(problem @ Problem::EcfAlreadyLinked) => {
             // Another flow linked this CM/ECF account first: pick another.
+            web.sessions
+                .update_flow(&visit.id, &flow.token, Instant::now(), |s| {
+                    if let Some(flow) = s.flow.as_mut() {
+                        flow.ecf_verified = false;
+                    }
+                });
             let error = pages::message(&problem, &court, true);
             let markup = pages::ecf_login(
                 &court,
@@ -337,22 +354,17 @@ pub(super) async fn confirm(
         }
         Err(problem) => {
             if problem == Problem::PacerAlreadyLinked {
-                end_flow(&web, &visit);
+                end_flow(&web, &visit, &flow);
             }
-            page(
-                Some(&visit),
-                status_of(&problem),
-                pages::refused(LINK_HEADING_SHORT, &pages::message(&problem, &court, false)),
-            )
+            let markup =
+                pages::refused(LINK_HEADING_SHORT, &pages::message(&problem, &court, false));
+            with_retry_after(page(Some(&visit), status_of(&problem), markup), &problem)
         }
     }
 }
 
 pub(super) async fn done(State(web): State<Web>, headers: HeaderMap) -> Response {
-    let visit = match web.visit(&headers) {
-        Ok(visit) => visit,
-        Err(full) => return full.into_response(),
-    };
+    let visit = web.visit(&headers);
     let Some(message) = visit.session.linked.clone() else {
         return Redirect::to("/").into_response();
     };

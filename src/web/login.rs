@@ -1,13 +1,12 @@
 //! Step 6: the CM/ECF login once linked, with PACER credentials only.
-use axum::Form;
 use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::pages::{self, SignInForm};
 use super::upstream::Problem;
-use super::{Peer, Refused, Visit, Web, forged, page, status_of, with_retry_after};
+use super::{Peer, Posted, Refused, Visit, Web, forged, page, status_of, with_retry_after};
 use crate::proto;
 
 /// The CM/ECF login form as posted.
@@ -36,33 +35,27 @@ async fn login_page(
 }
 
 pub(super) async fn form(State(web): State<Web>, headers: HeaderMap) -> Response {
-    match web.visit(&headers) {
-        Ok(visit) => login_page(&web, &visit, &SignInForm::default(), StatusCode::OK).await,
-        Err(full) => full.into_response(),
-    }
+    let visit = web.visit(&headers);
+    login_page(&web, &visit, &SignInForm::default(), StatusCode::OK).await
 }
 
 pub(super) async fn submit(
     State(web): State<Web>,
     peer: Peer,
     headers: HeaderMap,
-    Form(form): Form<FilerLogin>,
+    Posted(form): Posted<FilerLogin>,
 ) -> Response {
     let visit = match web.posted(&headers, &form.csrf) {
         Ok(visit) => visit,
         Err(Refused::Ended(visit)) => {
-            let Ok(court) = web.court().await else {
-                return super::unavailable();
-            };
             let shown = SignInForm {
                 username: &form.username,
-                error: Some(pages::message(&Problem::FlowExpired, &court, false)),
+                error: Some(pages::SIGN_IN_AGAIN.to_owned()),
                 ..SignInForm::default()
             };
             return login_page(&web, &visit, &shown, StatusCode::OK).await;
         }
         Err(Refused::Forged) => return forged(),
-        Err(Refused::Full(full)) => return full.into_response(),
     };
     let court = match web.court().await {
         Ok(court) => court,

@@ -5,6 +5,7 @@
 mod link;
 mod login;
 pub mod pages;
+mod proxies;
 mod security;
 pub mod session;
 pub mod upstream;
@@ -24,16 +25,38 @@ use pages::CourtView;
 use session::{Lookup, Session, SessionId, Sessions};
 use upstream::{Problem, Upstream};
 
+pub use proxies::ProxyRange;
 pub use security::{CONTENT_SECURITY_POLICY, COOKIE};
 
 /// Where the filer's address comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientAddress {
     /// The TCP peer: browsers connect directly (the demo, a loopback test).
     Peer,
-    /// The last `x-forwarded-for` hop, appended by the TLS-terminating proxy
-    /// in front of this server (the peer when the header is missing).
-    ForwardedByProxy,
+    /// The last `x-forwarded-for` hop, appended by the TLS-terminating
+    /// proxy in front of this server, when the peer is one of these
+    /// proxies; otherwise (or when the header is missing) the peer.
+    ForwardedBy(Arc<[ProxyRange]>),
+}
+
+impl ClientAddress {
+    /// The filer's address for a request from `peer` with `headers`.
+    pub fn of(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
+        let peer = peer.ip().to_canonical();
+        match self {
+            ClientAddress::ForwardedBy(proxies) if proxies.iter().any(|p| p.contains(peer)) => {
+                headers
+                    .get_all("x-forwarded-for")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(','))
+                    .next_back()
+                    .and_then(|hop| hop.trim().parse::<IpAddr>().ok())
+                    .map_or(peer, |ip| ip.to_canonical())
+            }
+            _ => peer,
+        }
+    }
 }
 
 /// The front-end's settings.
@@ -67,7 +90,7 @@ pub fn router(settings: &WebSettings) -> Result<(Router, Arc<Sessions>), String>
         sessions: sessions.clone(),
         court_id: settings.court_id.as_str().into(),
         court: Arc::default(),
-        client_address: settings.client_address,
+        client_address: settings.client_address.clone(),
     };
     let router = Router::new()
         .route("/", get(splash))
@@ -79,8 +102,15 @@ pub fn router(settings: &WebSettings) -> Result<(Router, Arc<Sessions>), String>
         .route("/static/site.css", get(stylesheet))
         // Sign-in forms are a few hundred bytes.
         .layer(DefaultBodyLimit::max(16 * 1024))
-        .layer(axum::middleware::from_fn(security::headers))
-        .with_state(web);
+        .layer(axum::middleware::from_fn(security::headers));
+    // Behind its TLS proxy the site is HTTPS only: browsers are told so.
+    let router = match settings.client_address {
+        ClientAddress::ForwardedBy(_) => {
+            router.layer(axum::middleware::from_fn(security::strict_transport))
+        }
+        ClientAddress::Peer => router,
+    };
+    let router = router.with_state(web);
     Ok((router, sessions))
 }
 
@@ -107,6 +137,8 @@ struct Visit {
     session: Session,
     /// The cookie must be set (a new session).
     new: bool,
+    /// The request's cookie named a session that had ended.
+    ended: bool,
 }
 
 /// Why a form post is not acted on.
@@ -115,17 +147,6 @@ enum Refused {
     Ended(Box<Visit>),
     /// No CSRF token, or not this session's: refused outright.
     Forged,
-    /// The session table is full.
-    Full(Full),
-}
-
-/// No session can be started now: every slot holds a live session.
-struct Full;
-
-impl IntoResponse for Full {
-    fn into_response(self) -> Response {
-        unavailable()
-    }
 }
 
 impl Web {
@@ -145,27 +166,31 @@ impl Web {
             .map_err(|_| unavailable())
     }
 
-    fn visit(&self, headers: &HeaderMap) -> Result<Visit, Full> {
+    fn visit(&self, headers: &HeaderMap) -> Visit {
         let now = Instant::now();
+        let mut ended = false;
         if let Some(id) = security::session_cookie(headers) {
             match self.sessions.find(id, now) {
                 Lookup::Live(id, session) => {
-                    return Ok(Visit {
+                    return Visit {
                         id,
                         session,
                         new: false,
-                    });
+                        ended: false,
+                    };
                 }
                 // Ended, forged, or issued before a restart: a new session.
-                Lookup::Ended | Lookup::Absent => {}
+                Lookup::Ended => ended = true,
+                Lookup::Absent => {}
             }
         }
-        let (id, session) = self.sessions.start(now).map_err(|_| Full)?;
-        Ok(Visit {
+        let (id, session) = self.sessions.start(now);
+        Visit {
             id,
             session,
             new: true,
-        })
+            ended,
+        }
     }
 
     /// The session of a form post whose CSRF token matches.
@@ -175,7 +200,7 @@ impl Web {
         if security::session_cookie(headers).is_none() {
             return Err(Refused::Forged);
         }
-        let visit = self.visit(headers).map_err(Refused::Full)?;
+        let visit = self.visit(headers);
         if visit.new {
             return Err(Refused::Ended(Box::new(visit)));
         }
@@ -201,20 +226,7 @@ impl Web {
 
     /// The filer's address, as the service asks a front-end to name it.
     fn filer(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
-        let forwarded = || {
-            headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .next_back()
-                .and_then(|hop| hop.trim().parse::<IpAddr>().ok())
-        };
-        match self.client_address {
-            ClientAddress::ForwardedByProxy => forwarded().unwrap_or(peer.ip()),
-            ClientAddress::Peer => peer.ip(),
-        }
-        .to_canonical()
+        self.client_address.of(peer, headers)
     }
 }
 
@@ -251,10 +263,35 @@ fn forged() -> Response {
     )
 }
 
+/// A posted form. One that cannot be read (not a form, a field twice, not
+/// UTF-8) gets a page saying so, never the parser's own words.
+struct Posted<T>(T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for Posted<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Response> {
+        match axum::Form::<T>::from_request(request, state).await {
+            Ok(axum::Form(form)) => Ok(Posted(form)),
+            Err(_) => Err(page(
+                None,
+                StatusCode::BAD_REQUEST,
+                pages::refused(
+                    "This form cannot be read",
+                    "Nothing was done. Go back to the page and send it again.",
+                ),
+            )),
+        }
+    }
+}
+
 /// The HTTP status that goes with a problem shown on a page.
 fn status_of(problem: &Problem) -> StatusCode {
     match problem {
-        Problem::WrongCredentials | Problem::PasscodeNeeded => StatusCode::UNAUTHORIZED,
+        // A form shown again with its error: not 401, which would ask for
+        // HTTP authentication (WWW-Authenticate) that this site does not use.
+        Problem::WrongCredentials => StatusCode::UNPROCESSABLE_ENTITY,
+        Problem::PasscodeNeeded => StatusCode::OK,
         Problem::NotUpgraded | Problem::NotLinked => StatusCode::FORBIDDEN,
         Problem::WrongPrefix | Problem::BadField(..) => StatusCode::UNPROCESSABLE_ENTITY,
         Problem::PacerAlreadyLinked | Problem::EcfAlreadyLinked => StatusCode::CONFLICT,

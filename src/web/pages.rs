@@ -43,6 +43,9 @@ the accounts (or go back if the names don't match).";
 
 const LINK_HEADING: &str = "Link a CM/ECF account to my PACER account";
 
+/// What the CM/ECF login says when its form outlived its session.
+pub const SIGN_IN_AGAIN: &str = "Your session ended before you signed in. Sign in again.";
+
 /// What the filer is told about `problem`, in plain words.
 pub fn message(problem: &Problem, court: &CourtView, ecf_step: bool) -> String {
     match problem {
@@ -126,6 +129,20 @@ fn layout(title: &str, court: Option<&CourtView>, body: Markup) -> Markup {
     }
 }
 
+/// A page's title, marked when the page reports an error: the title is
+/// the first thing a screen reader says of a page a form post brought.
+fn title_of(title: &str, error: Option<&str>) -> String {
+    match error {
+        Some(_) => format!("Error: {title}"),
+        None => title.to_owned(),
+    }
+}
+
+/// The required-field mark, which screen readers skip: `required` says it.
+fn required_mark() -> Markup {
+    html! { " " span aria-hidden="true" { "*" } }
+}
+
 fn alert(error: Option<&str>) -> Markup {
     html! {
         @if let Some(error) = error {
@@ -171,28 +188,32 @@ fn credential_fields(form: &SignInForm<'_>) -> Markup {
     let invalid = form.error.is_some().then_some("true");
     html! {
         div.field {
-            label for="username" { "Username *" }
+            label for="username" { "Username" (required_mark()) }
             input type="text" id="username" name="username" value=(form.username)
                 autocomplete="username" required maxlength="64" aria-invalid=[invalid]
                 aria-describedby=[invalid.map(|_| "error")];
         }
         div.field {
-            label for="password" { "Password *" }
+            label for="password" { "Password" (required_mark()) }
+            // After an error the username stays and the password is asked
+            // again: the cursor goes there.
             input type="password" id="password" name="password" autocomplete="current-password"
                 required maxlength="256" aria-invalid=[invalid]
-                aria-describedby=[invalid.map(|_| "error")];
+                aria-describedby=[invalid.map(|_| "error")] autofocus[invalid.is_some()];
         }
     }
 }
 
 fn passcode_field(form: &SignInForm<'_>) -> Markup {
+    let invalid = form.error.is_some().then_some("true");
     html! {
         @if form.passcode {
             div.field {
-                label for="otp_code" { "One-time passcode *" }
+                label for="otp_code" { "One-time passcode" (required_mark()) }
                 input type="text" id="otp_code" name="otp_code" inputmode="numeric"
                     pattern="[0-9]{6}" maxlength="6" autocomplete="one-time-code" required
-                    autofocus aria-describedby="otp_hint";
+                    aria-invalid=[invalid]
+                    aria-describedby=(if invalid.is_some() { "error otp_hint" } else { "otp_hint" });
                 p.hint id="otp_hint" { "The 6-digit code from your authenticator app." }
             }
         }
@@ -203,7 +224,7 @@ fn passcode_field(form: &SignInForm<'_>) -> Markup {
 pub fn pacer_login(court: &CourtView, csrf: &str, form: &SignInForm<'_>) -> Markup {
     let title = format!("{} Login", court.titled());
     layout(
-        &title,
+        &title_of(&title, form.error.as_deref()),
         Some(court),
         html! {
             h1 { (title) }
@@ -234,8 +255,16 @@ pub fn ecf_login(
     error: Option<&str>,
 ) -> Markup {
     let invalid = error.is_some().then_some("true");
+    let described = if invalid.is_some() {
+        "error ecf_hint"
+    } else {
+        "ecf_hint"
+    };
     layout(
-        LINK_HEADING,
+        &title_of(
+            "CM/ECF login: link a CM/ECF account to my PACER account",
+            error,
+        ),
         Some(court),
         html! {
             h1 { (LINK_HEADING) }
@@ -248,13 +277,14 @@ pub fn ecf_login(
                     label for="ecf_login" { "CM/ECF login:" }
                     input type="text" id="ecf_login" name="ecf_login" value=(login)
                         autocomplete="off" required maxlength="64"
-                        aria-describedby="ecf_hint" aria-invalid=[invalid];
+                        aria-describedby=(described) aria-invalid=[invalid]
+                        autofocus[invalid.is_some()];
                 }
                 div.field {
                     label for="ecf_password" { "CM/ECF password:" }
                     input type="password" id="ecf_password" name="ecf_password"
                         autocomplete="current-password" required maxlength="256"
-                        aria-describedby="ecf_hint" aria-invalid=[invalid];
+                        aria-describedby=(described) aria-invalid=[invalid];
                 }
                 p.hint id="ecf_hint" {
                     "* Your ECF login name begins with \u{201c}" (court.prefix) "\u{201d}, and the password is "
@@ -283,7 +313,7 @@ pub fn verify(
         .as_ref()
         .map_or("", |a| a.display_name.as_str());
     layout(
-        LINK_HEADING,
+        &title_of("Do you want to link these accounts?", error),
         Some(court),
         html! {
             h1 { (LINK_HEADING) }
@@ -312,7 +342,7 @@ pub fn verify(
 /// Step 5: the confirmation.
 pub fn linked(court: &CourtView, message: &str) -> Markup {
     layout(
-        LINK_HEADING,
+        "Your PACER account has been linked to your CM/ECF account",
         Some(court),
         html! {
             h1 { (LINK_HEADING) }
@@ -332,7 +362,7 @@ pub fn linked(court: &CourtView, message: &str) -> Markup {
 pub fn filer_login(court: &CourtView, csrf: &str, form: &SignInForm<'_>) -> Markup {
     let title = format!("{} CM/ECF Login", court.titled());
     layout(
-        &title,
+        &title_of(&title, form.error.as_deref()),
         Some(court),
         html! {
             h1 { (title) }

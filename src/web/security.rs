@@ -35,6 +35,16 @@ pub async fn headers(request: Request, next: Next) -> Response {
     response
 }
 
+/// `Strict-Transport-Security`, for a front-end served over TLS.
+pub async fn strict_transport(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    response.headers_mut().insert(
+        header::STRICT_TRANSPORT_SECURITY,
+        HeaderValue::from_static("max-age=31536000"),
+    );
+    response
+}
+
 /// The session id a request's cookie names, if it has the issued shape.
 pub fn session_cookie(headers: &HeaderMap) -> Option<Option<SessionId>> {
     let mut found = None;

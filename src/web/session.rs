@@ -1,7 +1,7 @@
 //! Server-side sessions of the front-end. The browser holds only an opaque
 //! random id in a cookie; the flow token, the CSRF token and what the pages
 //! show between steps stay here, and end when the flow ends.
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -62,7 +62,7 @@ pub struct Flow {
 }
 
 /// One browser's state.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Session {
     /// The token every form of this session carries.
     pub csrf: String,
@@ -71,14 +71,38 @@ pub struct Session {
     pub expires: Instant,
     /// The flow, once the PACER sign-in succeeded.
     pub flow: Option<Flow>,
-    /// The confirmation to show once, after ConfirmLink.
+    /// The confirmation to show, after ConfirmLink.
     pub linked: Option<String>,
+    /// Made by a PACER sign-in (see [`Sessions::sign_in`]), not by a visit.
+    signed_in: bool,
 }
 
 impl Session {
     /// Whether `presented` is this session's CSRF token, compared in constant time.
     pub fn csrf_matches(&self, presented: &str) -> bool {
         !presented.is_empty() && bool::from(self.csrf.as_bytes().ct_eq(presented.as_bytes()))
+    }
+
+    /// Whether a PACER sign-in made this session (its flow may have ended
+    /// since).
+    pub fn signed_in(&self) -> bool {
+        self.signed_in
+    }
+
+    fn holds(&self, token: &FlowToken) -> bool {
+        self.flow.as_ref().is_some_and(|f| &f.token == token)
+    }
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("csrf", &"<redacted>")
+            .field("expires", &self.expires)
+            .field("flow", &self.flow.as_ref().map(|_| "<flow>"))
+            .field("linked", &self.linked.is_some())
+            .field("signed_in", &self.signed_in)
+            .finish()
     }
 }
 
@@ -93,26 +117,82 @@ pub enum Lookup {
     Absent,
 }
 
-/// The session table is full of live sessions.
+/// The table of signed-in sessions is full of live ones.
 #[derive(Debug)]
 pub struct Full;
 
-/// Every live session, bounded.
+/// Every live session, in two tiers of `capacity` each. A visit costs
+/// nothing to make, so visitors' sessions are kept first in, first out: a
+/// flood of them pushes out only other visitors' (who are asked to start
+/// again), never a filer's flow. A session holding a flow exists only after
+/// a PACER sign-in, which the service throttles; when those are all live,
+/// a new sign-in is refused rather than evicting one.
 pub struct Sessions {
-    table: Mutex<HashMap<SessionId, Session>>,
+    table: Mutex<Table>,
     capacity: usize,
 }
 
+#[derive(Default)]
+struct Table {
+    sessions: HashMap<SessionId, Session>,
+    /// Visitors' sessions, oldest first; ids that were since signed in,
+    /// ended or evicted are skipped when met.
+    visitors: VecDeque<SessionId>,
+    visitor_count: usize,
+    signed_in_count: usize,
+}
+
+impl Table {
+    fn insert(&mut self, id: SessionId, session: Session) {
+        if session.signed_in {
+            self.signed_in_count += 1;
+        } else {
+            self.visitor_count += 1;
+            self.visitors.push_back(id.clone());
+        }
+        self.sessions.insert(id, session);
+    }
+
+    fn remove(&mut self, id: &SessionId) -> Option<Session> {
+        let session = self.sessions.remove(id)?;
+        if session.signed_in {
+            self.signed_in_count -= 1;
+        } else {
+            self.visitor_count -= 1;
+        }
+        Some(session)
+    }
+
+    /// Makes room for one more visitor by ending the oldest.
+    fn evict_visitors(&mut self, capacity: usize) {
+        while self.visitor_count >= capacity {
+            let Some(oldest) = self.visitors.pop_front() else {
+                break;
+            };
+            if self.sessions.get(&oldest).is_some_and(|s| !s.signed_in) {
+                self.remove(&oldest);
+            }
+        }
+        // Ids of visitors who signed in stay queued until met: keep the
+        // queue within a constant factor of the live visitors.
+        if self.visitors.len() > 2 * capacity + 64 {
+            let sessions = &self.sessions;
+            self.visitors
+                .retain(|id| sessions.get(id).is_some_and(|s| !s.signed_in));
+        }
+    }
+}
+
 impl Sessions {
-    /// At most `capacity` live sessions at once.
+    /// At most `capacity` visitors' and `capacity` signed-in sessions at once.
     pub fn new(capacity: usize) -> Self {
         Self {
             table: Mutex::default(),
-            capacity,
+            capacity: capacity.max(1),
         }
     }
 
-    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, Session>> {
+    fn table(&self) -> std::sync::MutexGuard<'_, Table> {
         self.table.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -122,7 +202,7 @@ impl Sessions {
             return Lookup::Absent;
         };
         let mut table = self.table();
-        match table.get(&id) {
+        match table.sessions.get(&id) {
             Some(session) if session.expires > now => Lookup::Live(id, session.clone()),
             Some(_) => {
                 table.remove(&id);
@@ -132,38 +212,86 @@ impl Sessions {
         }
     }
 
-    /// Starts a session. When the table is full, ended sessions are swept
-    /// first; if it is still full, the new one is refused rather than
-    /// evicting a filer in the middle of a flow.
-    pub fn start(&self, now: Instant) -> Result<(SessionId, Session), Full> {
+    /// Starts a visitor's session, ending the oldest visitor's when there
+    /// are `capacity` of them.
+    pub fn start(&self, now: Instant) -> (SessionId, Session) {
         let mut table = self.table();
-        if table.len() >= self.capacity {
-            table.retain(|_, session| session.expires > now);
-            if table.len() >= self.capacity {
-                return Err(Full);
-            }
-        }
+        table.evict_visitors(self.capacity);
         let id = SessionId::generate();
         let session = Session {
             csrf: random_hex(),
             expires: now + IDLE_LIFE,
             flow: None,
             linked: None,
+            signed_in: false,
+        };
+        table.insert(id.clone(), session.clone());
+        (id, session)
+    }
+
+    /// A PACER sign-in succeeded in session `old`: the flow goes into a new
+    /// session, under a new id and CSRF token, and `old` ends, so that an
+    /// id known before the sign-in (planted, or seen on a shared machine)
+    /// never reaches the flow.
+    pub fn sign_in(
+        &self,
+        old: &SessionId,
+        flow: Flow,
+        expires: Instant,
+        now: Instant,
+    ) -> Result<(SessionId, Session), Full> {
+        let mut table = self.table();
+        let replaces_signed_in = table.sessions.get(old).is_some_and(|s| s.signed_in);
+        if !replaces_signed_in && table.signed_in_count >= self.capacity {
+            let ended: Vec<SessionId> = table
+                .sessions
+                .iter()
+                .filter(|(_, s)| s.signed_in && s.expires <= now)
+                .map(|(id, _)| id.clone())
+                .collect();
+            for id in &ended {
+                table.remove(id);
+            }
+            if table.signed_in_count >= self.capacity {
+                return Err(Full);
+            }
+        }
+        table.remove(old);
+        let id = SessionId::generate();
+        let session = Session {
+            csrf: random_hex(),
+            expires,
+            flow: Some(flow),
+            linked: None,
+            signed_in: true,
         };
         table.insert(id.clone(), session.clone());
         Ok((id, session))
     }
 
-    /// Replaces a live session's state; a session that ended meanwhile stays ended.
-    pub fn update(&self, id: &SessionId, change: impl FnOnce(&mut Session)) {
-        if let Some(session) = self.table().get_mut(id) {
-            change(session);
+    /// Changes a live session, if it still holds the flow of `token`: an
+    /// answer about one flow never touches another that a second tab
+    /// started meanwhile. Whether it applied.
+    pub fn update_flow(
+        &self,
+        id: &SessionId,
+        token: &FlowToken,
+        now: Instant,
+        change: impl FnOnce(&mut Session),
+    ) -> bool {
+        let mut table = self.table();
+        match table.sessions.get_mut(id) {
+            Some(session) if session.expires > now && session.holds(token) => {
+                change(session);
+                true
+            }
+            _ => false,
         }
     }
 
     /// Live sessions, for tests and metrics.
     pub fn len(&self) -> usize {
-        self.table().len()
+        self.table().sessions.len()
     }
 
     /// Whether no session is live.
@@ -188,11 +316,10 @@ mod tests {
     fn a_session_ends_at_its_expiry_and_is_then_forgotten() {
         let sessions = Sessions::new(10);
         let t0 = Instant::now();
-        let (id, _) = sessions.start(t0).unwrap();
-        sessions.update(&id, |s| {
-            s.flow = Some(flow());
-            s.expires = t0 + Duration::from_secs(60);
-        });
+        let (visitor, _) = sessions.start(t0);
+        let (id, _) = sessions
+            .sign_in(&visitor, flow(), t0 + Duration::from_secs(60), t0)
+            .unwrap();
 
         assert!(matches!(
             sessions.find(Some(id.clone()), t0 + Duration::from_secs(59)),
@@ -207,21 +334,103 @@ mod tests {
     }
 
     #[test]
-    fn a_full_table_sweeps_ended_sessions_and_refuses_only_when_all_are_live() {
+    fn signing_in_moves_the_flow_to_a_new_id_and_csrf_and_ends_the_old_one() {
+        let sessions = Sessions::new(10);
+        let t0 = Instant::now();
+        let (visitor, before) = sessions.start(t0);
+
+        let (id, after) = sessions
+            .sign_in(&visitor, flow(), t0 + IDLE_LIFE, t0)
+            .unwrap();
+
+        assert_ne!(id, visitor);
+        assert_ne!(after.csrf, before.csrf);
+        assert!(matches!(sessions.find(Some(visitor), t0), Lookup::Ended));
+        assert!(matches!(sessions.find(Some(id), t0), Lookup::Live(..)));
+    }
+
+    #[test]
+    fn a_flood_of_visitors_pushes_out_only_visitors_never_a_flow() {
+        let sessions = Sessions::new(3);
+        let t0 = Instant::now();
+        let (first, _) = sessions.start(t0);
+        let (filer, _) = sessions
+            .sign_in(&first, flow(), t0 + IDLE_LIFE, t0)
+            .unwrap();
+        let (oldest_visitor, _) = sessions.start(t0);
+
+        for _ in 0..1000 {
+            sessions.start(t0);
+        }
+
+        assert!(matches!(sessions.find(Some(filer), t0), Lookup::Live(..)));
+        assert!(matches!(
+            sessions.find(Some(oldest_visitor), t0),
+            Lookup::Ended
+        ));
+        assert_eq!(sessions.len(), 1 + 3);
+        assert!(sessions.table().visitors.len() <= 2 * 3 + 64);
+    }
+
+    #[test]
+    fn sign_ins_past_capacity_are_refused_until_one_ends() {
         let sessions = Sessions::new(2);
         let t0 = Instant::now();
-        sessions.start(t0).unwrap();
-        sessions.start(t0).unwrap();
+        for _ in 0..2 {
+            let (visitor, _) = sessions.start(t0);
+            sessions
+                .sign_in(&visitor, flow(), t0 + IDLE_LIFE, t0)
+                .unwrap();
+        }
+        let (visitor, _) = sessions.start(t0);
 
-        assert!(sessions.start(t0).is_err());
-        assert!(sessions.start(t0 + IDLE_LIFE).is_ok());
-        assert_eq!(sessions.len(), 1);
+        assert!(
+            sessions
+                .sign_in(&visitor, flow(), t0 + IDLE_LIFE, t0)
+                .is_err()
+        );
+        assert!(matches!(
+            sessions.find(Some(visitor.clone()), t0),
+            Lookup::Live(..)
+        ));
+        let later = t0 + IDLE_LIFE;
+        assert!(
+            sessions
+                .sign_in(&visitor, flow(), later + IDLE_LIFE, later)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_answer_about_one_flow_does_not_touch_the_next() {
+        let sessions = Sessions::new(10);
+        let t0 = Instant::now();
+        let (visitor, _) = sessions.start(t0);
+        let first = flow();
+        let first_token = first.token.clone();
+        let (id, _) = sessions
+            .sign_in(&visitor, first, t0 + IDLE_LIFE, t0)
+            .unwrap();
+        let second = flow();
+        let second_token = second.token.clone();
+        let (id, _) = sessions.sign_in(&id, second, t0 + IDLE_LIFE, t0).unwrap();
+
+        let stale = sessions.update_flow(&id, &first_token, t0, |s| s.flow = None);
+        let current = sessions.update_flow(&id, &second_token, t0, |s| {
+            s.flow.as_mut().unwrap().ecf_verified = true;
+        });
+
+        assert!(!stale && current);
+        let Lookup::Live(_, session) = sessions.find(Some(id), t0) else {
+            panic!("the session ended");
+        };
+        assert!(session.flow.unwrap().ecf_verified);
     }
 
     #[test]
     fn only_the_issued_shape_of_id_is_accepted_and_csrf_must_match_exactly() {
         let sessions = Sessions::new(1);
-        let (id, session) = sessions.start(Instant::now()).unwrap();
+        let (id, session) = sessions.start(Instant::now());
 
         assert!(SessionId::parse(id.expose()).is_some());
         assert!(SessionId::parse(&id.expose().to_ascii_uppercase()).is_none());
@@ -230,5 +439,6 @@ mod tests {
         assert!(!session.csrf_matches(""));
         assert!(!session.csrf_matches(&session.csrf[1..]));
         assert!(!format!("{id:?}").contains(id.expose()));
+        assert!(!format!("{session:?}").contains(&session.csrf));
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use pacer_link::identity::{CallerPolicy, CallerSettings};
 use pacer_link::linking::LINKED_MESSAGE;
 use pacer_link::store::Backend;
-use pacer_link::web::{CONTENT_SECURITY_POLICY, COOKIE, ClientAddress};
+use pacer_link::web::{CONTENT_SECURITY_POLICY, COOKIE, ClientAddress, ProxyRange};
 
 use super::client::{Answer, Client};
 use super::{has_token_shape, spawn_web};
@@ -50,6 +50,7 @@ async fn the_seed_flow_over_http_keeps_the_token_on_the_server_and_hardens_every
     let splash = client.get("/").await;
     let form = client.get("/link").await;
     let set_cookie = form.header("set-cookie").to_owned();
+    let visitor_cookie = client.cookie.clone();
     let signed_in = client
         .post(
             "/link",
@@ -61,6 +62,7 @@ async fn the_seed_flow_over_http_keeps_the_token_on_the_server_and_hardens_every
             ],
         )
         .await;
+    let rotated_cookie = client.cookie.clone();
     let ecf_form = client.get("/link/ecf").await;
     let verified = client
         .post(
@@ -127,6 +129,17 @@ async fn the_seed_flow_over_http_keeps_the_token_on_the_server_and_hardens_every
         (signed_in.status, signed_in.header("location")),
         (303, "/link/ecf")
     );
+    // The sign-in moves the flow to a new session id and CSRF token.
+    assert!(visitor_cookie.is_some() && rotated_cookie.is_some());
+    assert_ne!(
+        visitor_cookie, rotated_cookie,
+        "the session id was not renewed"
+    );
+    assert_ne!(
+        form.csrf(),
+        ecf_form.csrf(),
+        "the CSRF token was not renewed"
+    );
     assert!(ecf_form.body.contains("begins with \u{201c}co\u{201d}"));
     assert_eq!(
         (verified.status, verified.header("location")),
@@ -144,7 +157,7 @@ async fn the_seed_flow_over_http_keeps_the_token_on_the_server_and_hardens_every
         (303, "/link/done")
     );
     assert!(done.body.contains(LINKED_MESSAGE));
-    assert_eq!(retired.status, 401);
+    assert_eq!(retired.status, 422);
     assert!(retired.body.contains("incorrect"));
     assert!(
         retired
@@ -187,6 +200,15 @@ async fn a_post_without_the_sessions_csrf_token_is_refused_and_does_nothing() {
     assert_eq!(missing.status, 403, "{}", missing.body);
     assert_eq!(wrong.status, 403, "{}", wrong.body);
     assert_eq!(cookieless.status, 403, "{}", cookieless.body);
+    let twice = client
+        .post("/link", &[("csrf", &csrf), ("csrf", &csrf)])
+        .await;
+    assert_eq!(twice.status, 400, "{}", twice.body);
+    assert!(
+        twice.body.contains("This form cannot be read"),
+        "{}",
+        twice.body
+    );
     let trail = app.audit_trail().await;
     assert!(
         trail.iter().all(|e| e.rpc != "AuthenticatePacer"),
@@ -239,7 +261,7 @@ front_end = true
     .await;
     let web = spawn_web(
         &format!("http://{}", app.addr),
-        ClientAddress::ForwardedByProxy,
+        ClientAddress::ForwardedBy([ProxyRange::parse("127.0.0.1").unwrap()].into()),
     )
     .await;
     let mut client = Client::new(web.addr);
@@ -299,4 +321,26 @@ impl TestApp {
             .into_inner()
             .linked
     }
+}
+
+#[tokio::test]
+async fn a_flood_of_visitors_does_not_push_out_a_filers_flow() {
+    let app = spawn_app(Backend::Postgres).await;
+    let web = spawn_web(&format!("http://{}", app.addr), ClientAddress::Peer).await;
+    let mut filer = Client::new(web.addr);
+    let signed_in = sign_in(&mut filer).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+
+    // Twice the table's size in cookieless visits, each starting a session.
+    for _ in 0..2000 {
+        let mut visitor = Client::new(web.addr);
+        assert_eq!(visitor.get("/link").await.status, 200);
+    }
+
+    let ecf_form = filer.get("/link/ecf").await;
+    assert!(
+        ecf_form.body.contains("CM/ECF login:"),
+        "the filer's flow was lost: {}",
+        ecf_form.body
+    );
 }
