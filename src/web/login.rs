@@ -1,12 +1,15 @@
 //! Step 6: the CM/ECF login once linked, with PACER credentials only.
+use std::time::Instant;
+
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::pages::{self, SignInForm};
+use super::session::{Full, IDLE_LIFE};
 use super::upstream::Problem;
-use super::{Peer, Posted, Refused, Visit, Web, forged, page, status_of, with_retry_after};
+use super::{Peer, Posted, Refused, Visit, Web, forged, status_of, with_retry_after};
 use crate::proto;
 
 /// The CM/ECF login form as posted.
@@ -79,11 +82,26 @@ pub(super) async fn submit(
                 .ecf_account
                 .map(|a| a.display_name)
                 .unwrap_or_default();
-            page(
-                Some(&visit),
-                StatusCode::OK,
-                pages::signed_in(&court, &ecf_name, &signed_in.pacer_username),
-            )
+            // A new session for the signed-in filer, and the greeting shown
+            // after a redirect: reloading it never posts the password again.
+            let now = Instant::now();
+            let filer = (ecf_name, signed_in.pacer_username);
+            match web
+                .sessions
+                .renew(&visit.id, now + IDLE_LIFE, now, |s| s.filer = Some(filer))
+            {
+                Ok((id, _)) => {
+                    let mut response = Redirect::to("/login/welcome").into_response();
+                    response
+                        .headers_mut()
+                        .insert(http::header::SET_COOKIE, super::security::set_cookie(&id));
+                    response
+                }
+                Err(Full) => {
+                    tracing::warn!("every signed-in session is live: a sign-in was turned away");
+                    super::unavailable()
+                }
+            }
         }
         Err(problem) => {
             let shown = SignInForm {
@@ -96,4 +114,16 @@ pub(super) async fn submit(
             with_retry_after(response, &problem)
         }
     }
+}
+
+/// Step 6 done: the greeting, from the session the sign-in made.
+pub(super) async fn welcome(State(web): State<Web>, headers: HeaderMap) -> Response {
+    let visit = web.visit(&headers);
+    let Some((ecf_name, pacer_username)) = visit.session.filer.clone() else {
+        return Redirect::to("/login").into_response();
+    };
+    web.render(&visit, StatusCode::OK, |court| {
+        pages::signed_in(court, &ecf_name, &pacer_username)
+    })
+    .await
 }

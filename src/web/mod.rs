@@ -99,6 +99,7 @@ pub fn router(settings: &WebSettings) -> Result<(Router, Arc<Sessions>), String>
         .route("/link/verify", get(link::preview).post(link::confirm))
         .route("/link/done", get(link::done))
         .route("/login", get(login::form).post(login::submit))
+        .route("/login/welcome", get(login::welcome))
         .route("/static/site.css", get(stylesheet))
         // Sign-in forms are a few hundred bytes.
         .layer(DefaultBodyLimit::max(16 * 1024))

@@ -73,6 +73,9 @@ pub struct Session {
     pub flow: Option<Flow>,
     /// The confirmation to show, after ConfirmLink.
     pub linked: Option<String>,
+    /// The CM/ECF sign-in of step 6: the CM/ECF account's name and the
+    /// PACER username it was made with.
+    pub filer: Option<(String, String)>,
     /// Made by a PACER sign-in (see [`Sessions::sign_in`]), not by a visit.
     signed_in: bool,
 }
@@ -101,6 +104,7 @@ impl std::fmt::Debug for Session {
             .field("expires", &self.expires)
             .field("flow", &self.flow.as_ref().map(|_| "<flow>"))
             .field("linked", &self.linked.is_some())
+            .field("filer", &self.filer.is_some())
             .field("signed_in", &self.signed_in)
             .finish()
     }
@@ -223,6 +227,7 @@ impl Sessions {
             expires: now + IDLE_LIFE,
             flow: None,
             linked: None,
+            filer: None,
             signed_in: false,
         };
         table.insert(id.clone(), session.clone());
@@ -239,6 +244,20 @@ impl Sessions {
         flow: Flow,
         expires: Instant,
         now: Instant,
+    ) -> Result<(SessionId, Session), Full> {
+        self.renew(old, expires, now, |s| s.flow = Some(flow))
+    }
+
+    /// Any sign-in in session `old`: a new signed-in session, under a new
+    /// id and CSRF token, set up by `fill`; `old` ends. When every
+    /// signed-in slot holds a live session, the sign-in is refused and
+    /// `old` lives on.
+    pub fn renew(
+        &self,
+        old: &SessionId,
+        expires: Instant,
+        now: Instant,
+        fill: impl FnOnce(&mut Session),
     ) -> Result<(SessionId, Session), Full> {
         let mut table = self.table();
         let replaces_signed_in = table.sessions.get(old).is_some_and(|s| s.signed_in);
@@ -258,13 +277,15 @@ impl Sessions {
         }
         table.remove(old);
         let id = SessionId::generate();
-        let session = Session {
+        let mut session = Session {
             csrf: random_hex(),
             expires,
-            flow: Some(flow),
+            flow: None,
             linked: None,
+            filer: None,
             signed_in: true,
         };
+        fill(&mut session);
         table.insert(id.clone(), session.clone());
         Ok((id, session))
     }
