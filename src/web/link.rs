@@ -7,9 +7,11 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::pages::{self, SignInForm};
-use super::session::{Flow, Full, IDLE_LIFE};
+use super::session::{Flow, IDLE_LIFE};
 use super::upstream::Problem;
-use super::{Peer, Posted, Refused, Visit, Web, forged, page, status_of, with_retry_after};
+use super::{
+    Peer, Posted, Refused, Visit, Web, forged, page, signed_in_to, status_of, with_retry_after,
+};
 use crate::domain::FlowToken;
 use crate::linking::LINKED_MESSAGE;
 use crate::proto;
@@ -162,19 +164,8 @@ pub(super) async fn pacer_submit(
         ecf_verified: false,
     };
     let now = Instant::now();
-    match web.sessions.sign_in(&visit.id, flow, now + left, now) {
-        Ok((id, _)) => {
-            let mut response = Redirect::to("/link/ecf").into_response();
-            response
-                .headers_mut()
-                .insert(http::header::SET_COOKIE, super::security::set_cookie(&id));
-            response
-        }
-        Err(Full) => {
-            tracing::warn!("every signed-in session is live: a sign-in was turned away");
-            super::unavailable()
-        }
-    }
+    let renewed = web.sessions.sign_in(&visit.id, flow, now + left, now);
+    signed_in_to(renewed, "/link/ecf")
 }
 
 pub(super) async fn ecf_form(State(web): State<Web>, headers: HeaderMap) -> Response {

@@ -7,9 +7,9 @@ use http::{HeaderMap, StatusCode};
 use serde::Deserialize;
 
 use super::pages::{self, SignInForm};
-use super::session::{Full, IDLE_LIFE};
+use super::session::IDLE_LIFE;
 use super::upstream::Problem;
-use super::{Peer, Posted, Refused, Visit, Web, forged, status_of, with_retry_after};
+use super::{Peer, Posted, Refused, Visit, Web, forged, signed_in_to, status_of, with_retry_after};
 use crate::proto;
 
 /// The CM/ECF login form as posted.
@@ -86,22 +86,10 @@ pub(super) async fn submit(
             // after a redirect: reloading it never posts the password again.
             let now = Instant::now();
             let filer = (ecf_name, signed_in.pacer_username);
-            match web
+            let renewed = web
                 .sessions
-                .renew(&visit.id, now + IDLE_LIFE, now, |s| s.filer = Some(filer))
-            {
-                Ok((id, _)) => {
-                    let mut response = Redirect::to("/login/welcome").into_response();
-                    response
-                        .headers_mut()
-                        .insert(http::header::SET_COOKIE, super::security::set_cookie(&id));
-                    response
-                }
-                Err(Full) => {
-                    tracing::warn!("every signed-in session is live: a sign-in was turned away");
-                    super::unavailable()
-                }
-            }
+                .renew(&visit.id, now + IDLE_LIFE, now, |s| s.filer = Some(filer));
+            signed_in_to(renewed, "/login/welcome")
         }
         Err(problem) => {
             let shown = SignInForm {

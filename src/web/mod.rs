@@ -231,6 +231,24 @@ impl Web {
     }
 }
 
+/// After a sign-in: on to `next` in the renewed session, or, when no
+/// signed-in session could be made, the page saying to try again later.
+fn signed_in_to(renewed: Result<(SessionId, Session), session::Full>, next: &str) -> Response {
+    match renewed {
+        Ok((id, _)) => {
+            let mut response = axum::response::Redirect::to(next).into_response();
+            response
+                .headers_mut()
+                .insert(header::SET_COOKIE, security::set_cookie(&id));
+            response
+        }
+        Err(session::Full) => {
+            tracing::warn!("every signed-in session is live: a sign-in was turned away");
+            unavailable()
+        }
+    }
+}
+
 /// A page, setting the session cookie when the session is new.
 fn page(visit: Option<&Visit>, status: StatusCode, markup: maud::Markup) -> Response {
     let mut response = (status, Html(markup.into_string())).into_response();
