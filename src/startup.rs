@@ -135,16 +135,7 @@ impl Application {
         // The demo shows the court's screens too; a plaintext gRPC port is
         // what its front-end dials.
         let web_listener = match settings.web_listen {
-            // Plain HTTP password forms: loopback only, as `pacer-link web`
-            // without a TLS proxy in front.
-            Some(addr) if settings.demo && !addr.ip().is_loopback() => {
-                anyhow::bail!(
-                    "PACER_LINK_WEB_LISTEN {addr} is not a loopback address: the demo serves \
-                     its web pages over plain HTTP, so only on loopback (run `pacer-link web \
-                     --behind-tls-proxy` behind a TLS proxy to serve them further)"
-                )
-            }
-            Some(addr) if settings.demo && settings.tls.is_none() => {
+            Some(addr) if settings.tls.is_none() => {
                 Some(TcpListener::bind(addr).await.with_context(|| {
                     format!(
                         "cannot serve the demo's web pages on {addr}: \
@@ -152,11 +143,11 @@ impl Application {
                     )
                 })?)
             }
-            Some(_) if settings.demo => {
+            Some(_) => {
                 tracing::warn!("TLS is on: the demo's web pages are not served");
                 None
             }
-            _ => None,
+            None => None,
         };
         Ok(Self {
             listener,

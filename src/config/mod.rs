@@ -247,7 +247,7 @@ impl ServeArgs {
             status_cache_ttl: self.service.status_cache_ttl()?,
             transport: self.transport.settings()?,
             housekeeping: self.housekeeping.settings()?,
-            web_listen: self.service.demo.then_some(self.service.web_listen),
+            web_listen: self.service.web_listen()?,
         })
     }
 }

@@ -42,6 +42,21 @@ impl ServiceArgs {
         in_range("PACER_LINK_FLOW_TTL_SECS", self.flow_ttl_secs, 1..=3600).map(Duration::from_secs)
     }
 
+    /// Where the demo serves the reference front-end's pages: none without
+    /// `--demo`, and only on loopback, since they are plain HTTP password
+    /// forms (`pacer-link web --behind-tls-proxy` serves them further).
+    pub fn web_listen(&self) -> Result<Option<SocketAddr>, String> {
+        match (self.demo, self.web_listen) {
+            (false, _) => Ok(None),
+            (true, addr) if addr.ip().is_loopback() => Ok(Some(addr)),
+            (true, addr) => Err(format!(
+                "PACER_LINK_WEB_LISTEN {addr} is not a loopback address: the demo serves its \
+                 web pages over plain HTTP, so only on loopback (run `pacer-link web \
+                 --behind-tls-proxy` behind a TLS proxy to serve them further)"
+            )),
+        }
+    }
+
     /// Longest life of a cached link status; zero turns the cache off.
     pub fn status_cache_ttl(&self) -> Result<Duration, String> {
         in_range(
@@ -78,6 +93,22 @@ mod tests {
         assert_eq!(args.status_cache_ttl(), Ok(Duration::from_secs(300)));
         assert_eq!(args.max_request_bytes(), Ok(65_536));
         assert!(!args.demo && !args.skip_migrations);
+    }
+
+    #[test]
+    fn the_demo_alone_serves_web_pages_and_only_on_loopback() {
+        let demo = |web_listen: &str| ServiceArgs {
+            demo: true,
+            web_listen: web_listen.parse().unwrap(),
+            ..args()
+        };
+
+        assert_eq!(args().web_listen(), Ok(None));
+        assert_eq!(
+            demo("127.0.0.1:8080").web_listen(),
+            Ok(Some("127.0.0.1:8080".parse().unwrap()))
+        );
+        assert!(demo("0.0.0.0:8080").web_listen().is_err());
     }
 
     #[test]

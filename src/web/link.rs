@@ -266,15 +266,15 @@ pub(super) async fn preview(State(web): State<Web>, peer: Peer, headers: HeaderM
             end_flow(&web, &visit, &flow);
             start_again(&web, &visit).await
         }
-        Err(problem) => {
-            let markup =
-                pages::refused(LINK_HEADING_SHORT, &pages::message(&problem, &court, false));
-            with_retry_after(page(Some(&visit), status_of(&problem), markup), &problem)
-        }
+        Err(problem) => problem_page(&visit, &court, &problem),
     }
 }
 
-const LINK_HEADING_SHORT: &str = "Link a CM/ECF account to my PACER account";
+/// What went wrong at the preview or the confirmation, on a page of its own.
+fn problem_page(visit: &Visit, court: &pages::CourtView, problem: &Problem) -> Response {
+    let markup = pages::refused(pages::LINK_HEADING, &pages::message(problem, court, false));
+    with_retry_after(page(Some(visit), status_of(problem), markup), problem)
+}
 
 pub(super) async fn confirm(
     State(web): State<Web>,
@@ -347,9 +347,7 @@ pub(super) async fn confirm(
             if problem == Problem::PacerAlreadyLinked {
                 end_flow(&web, &visit, &flow);
             }
-            let markup =
-                pages::refused(LINK_HEADING_SHORT, &pages::message(&problem, &court, false));
-            with_retry_after(page(Some(&visit), status_of(&problem), markup), &problem)
+            problem_page(&visit, &court, &problem)
         }
     }
 }

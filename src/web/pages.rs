@@ -41,7 +41,8 @@ account in this court. If you use CM/ECF for PACER only, no action is necessary.
 CM/ECF e-filing account in this court before the court converted to PACER, you may need to link \
 the accounts (or go back if the names don't match).";
 
-const LINK_HEADING: &str = "Link a CM/ECF account to my PACER account";
+/// The heading of the linking utility's pages (steps 3 to 5).
+pub const LINK_HEADING: &str = "Link a CM/ECF account to my PACER account";
 
 /// What the CM/ECF login says when its form outlived its session.
 pub const SIGN_IN_AGAIN: &str = "Your session ended before you signed in. Sign in again.";
