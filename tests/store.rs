@@ -62,25 +62,31 @@ async fn seed(store: &dyn Store) {
         .await
         .unwrap();
     for name in ["alice", "bob"] {
-        store
-            .create_pacer_account(&NewPacerAccount {
-                username: pacer(name),
-                password_hash: format!("hash-of-{name}"),
-                display_name: DisplayName::parse(name).unwrap(),
-                upgraded: true,
-            })
-            .await
-            .unwrap();
-        store
-            .create_ecf_account(&NewEcfAccount {
-                court_id: court_id(),
-                login: login(&format!("co{name}")),
-                password_hash: format!("ecf-hash-of-{name}"),
-                display_name: DisplayName::parse(name).unwrap(),
-            })
-            .await
-            .unwrap();
+        pair(store, name, name).await;
     }
+}
+
+/// PACER account `name` and CM/ECF account `co{name}` in court `cod`, both
+/// shown as `display`.
+async fn pair(store: &dyn Store, name: &str, display: &str) {
+    store
+        .create_pacer_account(&NewPacerAccount {
+            username: pacer(name),
+            password_hash: format!("hash-of-{name}"),
+            display_name: DisplayName::parse(display).unwrap(),
+            upgraded: true,
+        })
+        .await
+        .unwrap();
+    store
+        .create_ecf_account(&NewEcfAccount {
+            court_id: court_id(),
+            login: login(&format!("co{name}")),
+            password_hash: format!("ecf-hash-of-{name}"),
+            display_name: DisplayName::parse(display).unwrap(),
+        })
+        .await
+        .unwrap();
 }
 
 fn now() -> DateTime<Utc> {
@@ -246,6 +252,9 @@ conformance!(
     a_dry_run_answers_for_the_whole_chunk_and_writes_nothing,
     a_chunk_that_fails_writes_none_of_its_accounts,
     coverage_counts_follow_links_and_failed_sign_ins,
+    kept_coverage_counts_equal_a_recount_after_every_change,
+    kept_coverage_counts_survive_failures_racing_links,
+    a_time_window_pages_in_time_order_without_gaps_or_repeats,
     accounts_are_listed_in_login_order_by_link_state_a_page_at_a_time,
     expired_flows_go_unless_a_link_was_made_from_them,
     failure_rows_go_once_forgotten_unless_a_success_is_on_record,

@@ -2,7 +2,7 @@
 use super::{AdminService, LinkError};
 use crate::domain::PacerUsername;
 use crate::mfa;
-use crate::store::{AuditFilter, AuditRecord};
+use crate::store::{AuditCursor, AuditFilter, AuditRecord};
 
 /// Enroll or remove a PACER account's TOTP second factor.
 #[derive(Debug)]
@@ -38,8 +38,8 @@ pub struct AuditQuery {
 pub struct AuditPage {
     /// Newest first.
     pub events: Vec<AuditRecord>,
-    /// The id to continue below, if there may be more.
-    pub next_before_id: Option<i64>,
+    /// Where the next page starts, if there may be more.
+    pub next: Option<AuditCursor>,
 }
 
 impl AdminService {
@@ -80,12 +80,9 @@ impl AdminService {
     pub async fn audit_events(&self, query: AuditQuery) -> Result<AuditPage, LinkError> {
         let size = i64::from(query.page_size);
         let events = self.store.audit_events(&query.filter, size).await?;
-        let next_before_id = (events.len() as i64 == size)
-            .then(|| events.last().map(|e| e.id))
+        let next = (events.len() as i64 == size)
+            .then(|| events.last().map(|e| query.filter.cursor_after(e)))
             .flatten();
-        Ok(AuditPage {
-            events,
-            next_before_id,
-        })
+        Ok(AuditPage { events, next })
     }
 }

@@ -63,8 +63,36 @@ pub struct AuditFilter {
     pub since: Option<DateTime<Utc>>,
     /// Before this time.
     pub until: Option<DateTime<Utc>>,
-    /// Only ids below this one (the page cursor; newest first).
-    pub before_id: Option<i64>,
+    /// Where the page starts: below the last event of the page before.
+    pub before: Option<AuditCursor>,
+}
+
+impl AuditFilter {
+    /// Whether pages run in time order. A time window far back in the
+    /// trail is read from the time index, beginning at the window, instead
+    /// of walking ids down from the newest event; ids and times grow
+    /// together, but not strictly (a call's row is written when it ends).
+    pub fn in_time_order(&self) -> bool {
+        self.since.is_some() || self.until.is_some()
+    }
+
+    /// The cursor for the page after one that ended with `last`.
+    pub fn cursor_after(&self, last: &AuditRecord) -> AuditCursor {
+        if self.in_time_order() {
+            AuditCursor::TimeAndId(last.event.occurred_at, last.id)
+        } else {
+            AuditCursor::Id(last.id)
+        }
+    }
+}
+
+/// A page cursor, in the order the filter's pages run (newest first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditCursor {
+    /// Ids below this one: pages without a time bound.
+    Id(i64),
+    /// Events before this one in (time, id) order: pages with a time bound.
+    TimeAndId(DateTime<Utc>, i64),
 }
 
 /// The append-only audit trail.

@@ -44,7 +44,7 @@ pub struct EcfAccountListing {
 /// Counts and lists a court's CM/ECF accounts by link state.
 #[async_trait]
 pub trait CoverageStore: Send + Sync {
-    /// The court's accounts, counted in one statement.
+    /// The court's accounts, counted: one row, kept as they change.
     async fn link_coverage(&self, court: &CourtId) -> Result<CoverageCounts, StoreError>;
 
     /// Up to `limit` of the court's accounts matching `state`, in login

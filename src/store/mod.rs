@@ -26,7 +26,7 @@ pub use accounts::{
     AccountKey, AccountStatus, AccountStore, CourtRecord, EcfAccountRecord, NewCourt,
     NewEcfAccount, NewPacerAccount, PacerAccountRecord, PacerSignIn, PasswordOwner,
 };
-pub use audit::{AuditFilter, AuditRecord, AuditStore, NewAuditEvent};
+pub use audit::{AuditCursor, AuditFilter, AuditRecord, AuditStore, NewAuditEvent};
 pub use coverage::{CoverageCounts, CoverageStore, EcfAccountListing, LinkStateFilter};
 pub use error::{Conflict, StoreError};
 pub use events::{EventStore, LinkEventKind, LinkEventRecord};

@@ -176,6 +176,78 @@ async fn the_trail_filters_by_time() {
 }
 
 #[tokio::test]
+async fn a_time_window_pages_by_time_and_refuses_a_token_of_the_other_order() {
+    let app = spawn_app().await;
+    let start = {
+        use pacer_link::clock::Clock;
+        app.clock.now()
+    };
+    for _ in 0..5 {
+        let _ = app.authenticate("window-test", "Some-Password-1").await;
+        app.clock.advance(std::time::Duration::from_secs(60));
+    }
+    let window = |page_token: String| proto::ListAuditEventsRequest {
+        subject: "window-test".into(),
+        start_time: Some(prost_types::Timestamp {
+            seconds: start.timestamp() - 1,
+            nanos: 0,
+        }),
+        page_size: 2,
+        page_token,
+        ..Default::default()
+    };
+
+    let mut seen = Vec::new();
+    let mut tokens = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = app.audit(window(page_token.clone())).await.unwrap();
+        seen.extend(page.events.iter().map(|e| {
+            let at = e.occurred_at.unwrap();
+            (at.seconds, at.nanos, e.id)
+        }));
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+        tokens.push(page_token.clone());
+    }
+    let untimed = app
+        .audit(proto::ListAuditEventsRequest {
+            subject: "window-test".into(),
+            page_size: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let timed_token_without_window = expect_err(
+        app.audit(proto::ListAuditEventsRequest {
+            page_token: tokens[0].clone(),
+            ..Default::default()
+        })
+        .await,
+    );
+    let id_token_with_window = expect_err(app.audit(window(untimed.next_page_token)).await);
+
+    assert_eq!(seen.len(), 5);
+    assert!(
+        seen.windows(2).all(|w| w[0] > w[1]),
+        "newest first by time, then id: {seen:?}"
+    );
+    assert!(tokens.iter().all(|t| t.contains('.')), "{tokens:?}");
+    assert_reason(
+        &timed_token_without_window,
+        Code::InvalidArgument,
+        "INVALID_ARGUMENT",
+    );
+    assert_reason(
+        &id_token_with_window,
+        Code::InvalidArgument,
+        "INVALID_ARGUMENT",
+    );
+}
+
+#[tokio::test]
 async fn sign_ins_the_caller_gives_up_on_after_5_ms_still_leave_their_rows() {
     let app = spawn_app().await;
     for _ in 0..3 {

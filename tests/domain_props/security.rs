@@ -100,9 +100,21 @@ proptest! {
         court_id in field(" -~", 256), subject in prop_oneof![field("a-z\u{e9}", 256), m::any_text()],
         start_time in timestamp(), end_time in timestamp(),
         page_size in prop_oneof![0..1200u32, any::<u32>()],
-        page_token in prop_oneof![Just(String::new()), any::<i64>().prop_map(|n| n.to_string()), m::any_text()],
+        page_token in prop_oneof![
+            Just(String::new()),
+            any::<i64>().prop_map(|n| n.to_string()),
+            (any::<i64>(), any::<i64>()).prop_map(|(n, t)| format!("{n}.{t}")),
+            m::any_text()
+        ],
     ) {
-        let token_ok = page_token.is_empty() || page_token.parse::<i64>().is_ok_and(|n| n > 0);
+        // A window's pages run in time order, their tokens `id.micros`.
+        let timed = start_time.is_some() || end_time.is_some();
+        let id_ok = |id: &str| id.parse::<i64>().is_ok_and(|n| n > 0);
+        let token_ok = page_token.is_empty() || match page_token.split_once('.') {
+            None => !timed && id_ok(&page_token),
+            Some((id, micros)) => timed && id_ok(id) && micros.parse::<i64>().ok()
+                .and_then(chrono::DateTime::from_timestamp_micros).is_some(),
+        };
         let want = expected(&[
             ("court_id", court_id.chars().count() <= 256),
             ("subject", subject.chars().count() <= 256),
@@ -122,7 +134,8 @@ proptest! {
             let expected_size = match page_size { 0 => 100, n => n.min(1000) };
             prop_assert_eq!(query.page_size, expected_size);
             prop_assert_eq!(query.filter.court_id.as_deref(), (!court_id.is_empty()).then_some(court_id.as_str()));
-            prop_assert_eq!(query.filter.before_id.is_some(), !page_token.is_empty());
+            prop_assert_eq!(query.filter.before.is_some(), !page_token.is_empty());
+            prop_assert_eq!(query.filter.in_time_order(), timed);
         }
     }
 

@@ -17,24 +17,7 @@ fn sequences(events: &[LinkEventRecord]) -> Vec<i64> {
 /// Adds PACER accounts `filer{i}` and CM/ECF accounts `cofiler{i}` for `0..n`.
 async fn seed_filers(store: &dyn Store, n: usize) {
     for i in 0..n {
-        store
-            .create_pacer_account(&NewPacerAccount {
-                username: pacer(&format!("filer{i}")),
-                password_hash: format!("hash-of-filer{i}"),
-                display_name: DisplayName::parse("Filer").unwrap(),
-                upgraded: true,
-            })
-            .await
-            .unwrap();
-        store
-            .create_ecf_account(&NewEcfAccount {
-                court_id: court_id(),
-                login: login(&format!("cofiler{i}")),
-                password_hash: format!("ecf-hash-of-filer{i}"),
-                display_name: DisplayName::parse("Filer").unwrap(),
-            })
-            .await
-            .unwrap();
+        pair(store, &format!("filer{i}"), "Filer").await;
     }
 }
 

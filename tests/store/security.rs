@@ -1,6 +1,6 @@
 //! Conformance of the audit trail, second-factor state and rehash writes.
 use super::*;
-use pacer_link::store::{AuditFilter, NewAuditEvent, PasswordOwner, TotpEnrollment};
+use pacer_link::store::{AuditCursor, AuditFilter, NewAuditEvent, PasswordOwner, TotpEnrollment};
 
 fn audit_event(subject: &str, at: DateTime<Utc>) -> NewAuditEvent {
     NewAuditEvent {
@@ -125,7 +125,7 @@ pub async fn audit_events_page_newest_first_under_filters(f: Fixture) {
         .store
         .audit_events(
             &AuditFilter {
-                before_id: Some(first[1].id),
+                before: Some(AuditCursor::Id(first[1].id)),
                 ..alice.clone()
             },
             2,
@@ -151,6 +151,54 @@ pub async fn audit_events_page_newest_first_under_filters(f: Fixture) {
     assert_eq!(rest[0].event, audit_event("alice", at));
     assert_eq!(since.len(), 1);
     assert_eq!(since[0].event.occurred_at, at + Duration::seconds(2));
+}
+
+/// A window's pages run newest first by time, then id: rows written out of
+/// time order (a call's row is written when it ends) and rows of one moment
+/// each appear exactly once across pages of two.
+pub async fn a_time_window_pages_in_time_order_without_gaps_or_repeats(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let at = now();
+    // Offsets in seconds, in the order the rows are written.
+    let offsets = [5, 1, 3, 3, 9, 3, 0, 7, 3];
+    for offset in offsets {
+        let event = audit_event("alice", at + Duration::seconds(offset));
+        f.store
+            .append_audit(std::slice::from_ref(&event))
+            .await
+            .unwrap();
+    }
+    let window = AuditFilter {
+        since: Some(at + Duration::seconds(1)),
+        until: Some(at + Duration::seconds(9)),
+        ..Default::default()
+    };
+
+    let mut seen = Vec::new();
+    let mut filter = window.clone();
+    loop {
+        let page = f.store.audit_events(&filter, 2).await.unwrap();
+        let Some(last) = page.last() else { break };
+        filter.before = Some(window.cursor_after(last));
+        assert!(matches!(filter.before, Some(AuditCursor::TimeAndId(..))));
+        let full = page.len() == 2;
+        seen.extend(page);
+        if !full {
+            break;
+        }
+    }
+
+    let keys: Vec<_> = seen.iter().map(|r| (r.event.occurred_at, r.id)).collect();
+    let mut expected = keys.clone();
+    expected.sort_by(|a, b| b.cmp(a));
+    expected.dedup();
+    assert_eq!(keys, expected, "newest first by (time, id), no repeats");
+    let mut times: Vec<_> = seen
+        .iter()
+        .map(|r| (r.event.occurred_at - at).num_seconds())
+        .collect();
+    times.sort_unstable();
+    assert_eq!(times, [1, 3, 3, 3, 3, 5, 7]);
 }
 
 pub async fn a_totp_step_is_claimed_once_even_in_parallel(f: Fixture) {

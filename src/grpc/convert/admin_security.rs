@@ -5,7 +5,7 @@ use crate::domain::{PacerUsername, Violations};
 use crate::linking::{AuditPage, AuditQuery, EnrollTotp, LinkError, Secret};
 use crate::mfa;
 use crate::proto;
-use crate::store::{AuditFilter, AuditRecord};
+use crate::store::{AuditCursor, AuditFilter, AuditRecord};
 
 use super::timestamp;
 
@@ -113,6 +113,32 @@ fn filter_text(field: &str, raw: String, v: &mut Violations) -> Option<Option<St
     Some((!raw.is_empty()).then_some(raw))
 }
 
+/// A page token: the last event's id, and with a time bound its time in
+/// microseconds (`id.micros`), since those pages run in time order. A token
+/// of the other order is refused: it cannot say where to continue.
+fn page_token(cursor: AuditCursor) -> String {
+    match cursor {
+        AuditCursor::Id(id) => id.to_string(),
+        AuditCursor::TimeAndId(at, id) => format!("{id}.{}", at.timestamp_micros()),
+    }
+}
+
+fn page_cursor(token: &str, timed: bool) -> Option<AuditCursor> {
+    let (id, micros) = match token.split_once('.') {
+        Some((id, micros)) if timed => (id, Some(micros)),
+        None if !timed => (token, None),
+        _ => return None,
+    };
+    let id = id.parse::<i64>().ok().filter(|id| *id > 0)?;
+    match micros {
+        None => Some(AuditCursor::Id(id)),
+        Some(micros) => {
+            let at = DateTime::from_timestamp_micros(micros.parse().ok()?)?;
+            Some(AuditCursor::TimeAndId(at, id))
+        }
+    }
+}
+
 impl TryFrom<proto::ListAuditEventsRequest> for AuditQuery {
     type Error = LinkError;
     fn try_from(r: proto::ListAuditEventsRequest) -> Result<Self, LinkError> {
@@ -121,6 +147,8 @@ impl TryFrom<proto::ListAuditEventsRequest> for AuditQuery {
         let subject = filter_text("subject", r.subject, &mut v);
         let operator = filter_text("operator", r.operator, &mut v);
         let caller_identity = filter_text("caller_identity", r.caller_identity, &mut v);
+        // From the request itself, so a bad time is not also a bad token.
+        let timed = r.start_time.is_some() || r.end_time.is_some();
         let since = time("start_time", r.start_time, &mut v);
         let until = time("end_time", r.end_time, &mut v);
         // Above the maximum is read as the maximum (AIP-158), not refused.
@@ -128,15 +156,12 @@ impl TryFrom<proto::ListAuditEventsRequest> for AuditQuery {
             0 => DEFAULT_PAGE_SIZE,
             n => n.min(MAX_PAGE_SIZE),
         });
-        let before_id = if r.page_token.is_empty() {
+        let before = if r.page_token.is_empty() {
             Some(None)
         } else {
             v.check(
                 "page_token",
-                r.page_token
-                    .parse::<i64>()
-                    .ok()
-                    .filter(|id| *id > 0)
+                page_cursor(&r.page_token, timed)
                     .map(Some)
                     .ok_or_else(|| "is not a token from a previous page".to_owned()),
             )
@@ -150,7 +175,7 @@ impl TryFrom<proto::ListAuditEventsRequest> for AuditQuery {
                     caller_identity: caller_identity?,
                     since: since?,
                     until: until?,
-                    before_id: before_id?,
+                    before: before?,
                 },
                 page_size: page_size?,
             })
@@ -185,10 +210,7 @@ impl From<AuditPage> for proto::ListAuditEventsResponse {
     fn from(page: AuditPage) -> Self {
         Self {
             events: page.events.into_iter().map(Into::into).collect(),
-            next_page_token: page
-                .next_before_id
-                .map(|id| id.to_string())
-                .unwrap_or_default(),
+            next_page_token: page.next.map(page_token).unwrap_or_default(),
         }
     }
 }

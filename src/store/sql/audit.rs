@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
-use crate::store::{AuditFilter, AuditRecord, AuditStore, NewAuditEvent, StoreError};
+use crate::store::{AuditCursor, AuditFilter, AuditRecord, AuditStore, NewAuditEvent, StoreError};
 
 const INSERT_AUDIT: &str = "INSERT INTO audit_events (occurred_at, rpc, court_id, subject, \
      subject_normalized, outcome, reason, caller, caller_identity, end_user_address, operator, \
@@ -123,11 +123,31 @@ where
                 .push(" AND occurred_at < ")
                 .push_bind(D::time_param(until));
         }
-        if let Some(before) = filter.before_id {
-            query.push(" AND audit_id < ").push_bind(before);
+        match filter.before {
+            Some(AuditCursor::Id(id)) => {
+                query.push(" AND audit_id < ").push_bind(id);
+            }
+            // The plain bound lets the index scan start at the cursor; the
+            // second clause then drops the events of that same moment the
+            // page before already showed.
+            Some(AuditCursor::TimeAndId(at, id)) => {
+                query
+                    .push(" AND occurred_at <= ")
+                    .push_bind(D::time_param(at))
+                    .push(" AND (occurred_at < ")
+                    .push_bind(D::time_param(at))
+                    .push(" OR audit_id < ")
+                    .push_bind(id)
+                    .push(")");
+            }
+            None => {}
         }
         query
-            .push(" ORDER BY audit_id DESC LIMIT ")
+            .push(if filter.in_time_order() {
+                " ORDER BY occurred_at DESC, audit_id DESC LIMIT "
+            } else {
+                " ORDER BY audit_id DESC LIMIT "
+            })
             .push_bind(limit);
         let rows = query
             .build()
