@@ -108,9 +108,24 @@ explain "ListAuditEvents by operator, first page" \
 explain "ListAuditEvents by caller identity, half way down" \
   "SELECT $COLS FROM audit_events WHERE 1 = 1 AND caller_identity = 'anonymous' AND audit_id < $MID ORDER BY audit_id DESC LIMIT 101"
 explain "ListAuditEvents, one day 200 days ago" \
-  "SELECT $COLS FROM audit_events WHERE 1 = 1 AND occurred_at >= '$T1' AND occurred_at < '$T2' ORDER BY audit_id DESC LIMIT 101"
+  "SELECT $COLS FROM audit_events WHERE 1 = 1 AND occurred_at >= '$T1' AND occurred_at < '$T2' ORDER BY occurred_at DESC, audit_id DESC LIMIT 101"
+# A page half way into that day: the cursor is the last row of the page before.
+read -r TMID IDMID <<<"$(q -F ' ' -c "SELECT occurred_at, audit_id FROM audit_events \
+  WHERE occurred_at >= '$T1' AND occurred_at < '$T2' ORDER BY occurred_at, audit_id \
+  OFFSET (SELECT count(*) / 2 FROM audit_events WHERE occurred_at >= '$T1' AND occurred_at < '$T2') LIMIT 1" | sed 's/ /T/')"
+explain "ListAuditEvents, one day 200 days ago, half way into it" \
+  "SELECT $COLS FROM audit_events WHERE 1 = 1 AND occurred_at >= '$T1' AND occurred_at < '$T2' AND occurred_at <= '$TMID' AND (occurred_at < '$TMID' OR audit_id < $IDMID) ORDER BY occurred_at DESC, audit_id DESC LIMIT 101"
+explain "ListAuditEvents by court since 200 days ago" \
+  "SELECT $COLS FROM audit_events WHERE 1 = 1 AND court_id = 'cod' AND occurred_at >= '$T1' ORDER BY occurred_at DESC, audit_id DESC LIMIT 101"
+# The kept counts against a recount over every account (the statement
+# GetLinkCoverage ran before the counts were kept): they must agree.
+KEPT=$(q -c "SELECT ecf_accounts, linked, unlinked_failed FROM court_coverage WHERE court_id = 'cod'")
+COUNTED=$(q -c "SELECT COUNT(*), COUNT(l.ecf_login), COUNT(*) FILTER (WHERE l.ecf_login IS NULL AND f.last_failed_at IS NOT NULL) $JOINS WHERE e.court_id = 'cod'")
+echo
+echo "## GetLinkCoverage counts: kept $KEPT, recounted $COUNTED"
+[ "$KEPT" = "$COUNTED" ] || { echo "the kept counts differ from a recount" >&2; exit 1; }
 explain "GetLinkCoverage" \
-  "SELECT COUNT(*) AS ecf_accounts, COUNT(l.ecf_login) AS linked, COALESCE(SUM(CASE WHEN l.ecf_login IS NULL AND f.last_failed_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS unlinked_failed $JOINS WHERE e.court_id = 'cod'"
+  "SELECT ecf_accounts, linked, unlinked_failed FROM court_coverage WHERE court_id = 'cod'"
 explain "ListEcfAccounts, first page" "$PAGE '' ORDER BY e.login LIMIT 101"
 explain "ListEcfAccounts, half way down" "$PAGE '$AFTER' ORDER BY e.login LIMIT 101"
 explain "ListEcfAccounts, unlinked, half way down" \

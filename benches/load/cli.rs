@@ -53,6 +53,16 @@ pub struct Options {
     /// Link events seeded into the outbox for the `catchup` scenario.
     #[arg(long, default_value_t = 1_000_000)]
     pub catchup_events: u64,
+    /// Accounts of the `scale` scenario's small court (half linked; ten
+    /// audit rows and one link event each).
+    #[arg(long, default_value_t = 10_000)]
+    pub scale_small: usize,
+    /// Accounts of the `scale` scenario's large court, likewise.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub scale_large: usize,
+    /// Expired audit rows seeded for the `purge` scenario.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub purge_rows: u64,
     /// Offered load of the `overload` scenario, as a multiple of the
     /// measured `auth` saturation rate.
     #[arg(long, default_value_t = 4.0)]
@@ -87,15 +97,25 @@ pub enum Scenario {
     Overload,
     /// One WatchLinkEvents consumer from sequence 0 over a seeded history.
     Catchup,
+    /// AuthenticatePacer while `pacer-link housekeep` purges a seeded
+    /// backlog of expired audit rows (needs `--server-binary`).
+    Purge,
+    /// Each call's latency over a court of `--scale-small` accounts and one
+    /// of `--scale-large`, two databases and two processes (needs
+    /// `--server-binary`).
+    Scale,
     /// Every scenario in turn.
     All,
 }
 
 impl Scenario {
     /// Whether `self` selects `one`.
-    /// `all` leaves out `catchup`, whose seeded history is a run of its own.
+    /// `all` leaves out `catchup`, `purge` and `scale`, whose seeded
+    /// histories are runs of their own.
     pub fn includes(self, one: Scenario) -> bool {
-        (self == Scenario::All && one != Scenario::Catchup) || self == one
+        (self == Scenario::All
+            && !matches!(one, Scenario::Catchup | Scenario::Purge | Scenario::Scale))
+            || self == one
     }
 }
 

@@ -8,7 +8,9 @@ mod catchup;
 mod cli;
 mod compare;
 mod drive;
+mod purge;
 mod report;
+mod scale;
 mod scenarios;
 mod seed;
 mod server;
@@ -16,6 +18,7 @@ mod stats;
 mod timing;
 mod watch;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -59,6 +62,113 @@ async fn run(options: Options, server: tokio::runtime::Handle) -> anyhow::Result
     Ok(())
 }
 
+/// The schema, migrated before the service starts, for history seeded
+/// ahead of it.
+async fn store_schema(url: &str) -> anyhow::Result<()> {
+    let pool = pacer_link::store::PoolSettings {
+        max_connections: 2,
+        acquire_timeout: Duration::from_secs(30),
+    };
+    let store = pacer_link::store::open(url, &pool).await?;
+    store.migrate().await?;
+    store.close().await;
+    Ok(())
+}
+
+/// One court of the `scale` scenario: accounts, half linked, ten audit
+/// rows and one link event each, then a process of the shipped binary.
+async fn scale_side(
+    options: &Options,
+    binary: &std::path::Path,
+    db: &server::BenchDatabase,
+    accounts: usize,
+    hash: &str,
+) -> anyhow::Result<(server::Process, Arc<scale::Side>)> {
+    let started = Instant::now();
+    store_schema(&db.url).await?;
+    let seed = seed::SeedDb::connect(&db.url, db.backend).await?;
+    seed.court().await?;
+    seed.pairs(seed::SCALE, accounts, accounts / 2, hash)
+        .await?;
+    seed.events(accounts as u64).await?;
+    seed.audit_year(accounts as u64 * 10, seed::SCALE, accounts)
+        .await?;
+    seed.analyze().await?;
+    let mid = seed.audit_mid_id().await?;
+    seed.close().await;
+    eprintln!(
+        "scale: {accounts} accounts seeded in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+    let log = std::path::PathBuf::from(format!("target/bench-server-{accounts}.log"));
+    let process = server::start_process(
+        binary,
+        &db.url,
+        options.db_max_connections,
+        &log,
+        &[("PACER_LINK_ADMIN_TOKEN", scale::ADMIN_TOKEN)],
+    )
+    .await?;
+    let channels = drive::connect(process.addr, options.connections).await?;
+    let mut side = scale::Side::new(format!("{accounts} accounts,"), channels, accounts);
+    side.prepare(mid).await?;
+    Ok((process, Arc::new(side)))
+}
+
+/// The `scale` scenario: its own two databases and processes.
+async fn scale_run(
+    options: &Options,
+    small_db: &server::BenchDatabase,
+    params: pacer_link::password::HashParams,
+) -> anyhow::Result<Vec<Summary>> {
+    let binary = options.server_binary.as_deref().ok_or_else(|| {
+        anyhow::anyhow!("the scale scenario drives the shipped binary: give --server-binary")
+    })?;
+    let hash = PasswordHasher::new(params, 1, 1)?
+        .hash(&Password::parse(seed::PASSWORD).map_err(anyhow::Error::msg)?)
+        .await?;
+    let large_db = server::BenchDatabase::create(options.database_url.as_deref()).await?;
+    let result = async {
+        let (small_process, small) =
+            scale_side(options, binary, small_db, options.scale_small, &hash).await?;
+        let (large_process, large) =
+            scale_side(options, binary, &large_db, options.scale_large, &hash).await?;
+        let settings = server::settings(&small_db.url, options.db_max_connections)?;
+        let hashing = options.concurrency.min(settings.hash_queue_depth).max(1);
+        let slice = options.duration / options.rounds.max(1);
+        let rows = scale::scale(
+            &small,
+            &large,
+            hashing,
+            options.concurrency,
+            slice,
+            options.rounds as usize,
+        )
+        .await;
+        for process in [&small_process, &large_process] {
+            if let Some(mib) = peak_rss_mib(process.pid()) {
+                eprintln!("server {} peak RSS: {mib:.1} MiB", process.pid());
+            }
+        }
+        small_process.stop().await;
+        large_process.stop().await;
+        anyhow::Ok(rows)
+    }
+    .await;
+    let removed = large_db.remove().await;
+    let rows = result?;
+    removed?;
+    Ok(rows)
+}
+
+/// A process's peak resident memory so far (`VmHWM`), in MiB.
+fn peak_rss_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
 /// The service under test: in-process, or the shipped binary.
 enum Service {
     InProcess(server::Running),
@@ -98,16 +208,13 @@ async fn bench(
     if load.is_some_and(|l| l > 0.5) {
         eprintln!("warning: load average {load:?} before the run: other work shares these cores");
     }
+    if options.scenario == Scenario::Scale {
+        return scale_run(options, db, params).await;
+    }
     if selected(Scenario::Catchup) {
         // The history is in place before the service starts, as on a
         // replica joining a court that has linked for years.
-        let pool = pacer_link::store::PoolSettings {
-            max_connections: 2,
-            acquire_timeout: Duration::from_secs(30),
-        };
-        let store = pacer_link::store::open(&db.url, &pool).await?;
-        store.migrate().await?;
-        store.close().await;
+        store_schema(&db.url).await?;
         let history = Instant::now();
         let seed = seed::SeedDb::connect(&db.url, db.backend).await?;
         seed.events(options.catchup_events).await?;
@@ -116,6 +223,22 @@ async fn bench(
             "catchup: {} events seeded in {:.1}s",
             options.catchup_events,
             history.elapsed().as_secs_f64()
+        );
+    }
+    if selected(Scenario::Purge) {
+        anyhow::ensure!(
+            options.server_binary.is_some(),
+            "the purge scenario runs `pacer-link housekeep`: give --server-binary"
+        );
+        let seed = seed::SeedDb::connect(&db.url, db.backend).await?;
+        let backlog = Instant::now();
+        store_schema(&db.url).await?;
+        seed.expired_audit(options.purge_rows).await?;
+        seed.close().await;
+        eprintln!(
+            "purge: {} expired audit rows seeded in {:.1}s",
+            options.purge_rows,
+            backlog.elapsed().as_secs_f64()
         );
     }
     let service = match &options.server_binary {
@@ -128,7 +251,8 @@ async fn bench(
                 log.display()
             );
             Service::Process(
-                server::start_process(binary, &db.url, options.db_max_connections, log).await?,
+                server::start_process(binary, &db.url, options.db_max_connections, log, &[])
+                    .await?,
             )
         }
     };
@@ -251,6 +375,13 @@ async fn bench(
         .await?;
         summaries.push(c);
     }
+    if selected(Scenario::Purge)
+        && let Some(binary) = &options.server_binary
+    {
+        let slice = options.duration / options.rounds.max(1);
+        let c = bench.hashing_in_flight();
+        summaries.extend(purge::purge(&channels, c, slice, binary, &db.url, &seed_db).await?);
+    }
     if selected(Scenario::Overload) {
         let mut overload = bench.overload(saturation, OVERLOAD_ACCOUNTS).await;
         let (accounts, highest) = seed_db
@@ -264,10 +395,20 @@ async fn bench(
     }
 
     seed_db.close().await;
+    // The kernel's high-water mark covers the whole run, every scenario's
+    // peak included, where sampling could miss one.
+    let peak_rss = match &service {
+        Service::Process(p) => peak_rss_mib(p.pid()),
+        Service::InProcess(_) => None,
+    };
+    if let Some(mib) = peak_rss {
+        eprintln!("server peak RSS over the run: {mib:.1} MiB");
+    }
     service.stop().await;
     if let Some(path) = &options.json {
         let mut machine = report::machine(&backend, hash_threads);
         machine["load_average_1m"] = json!({ "before": load, "after": report::load_average() });
+        machine["server_peak_rss_mib"] = json!(peak_rss.map(stats::round));
         let echoed = json!({
             "scenario": format!("{:?}", options.scenario).to_lowercase(),
             "concurrency": options.concurrency,
@@ -281,6 +422,9 @@ async fn bench(
             "watch_rate": options.watch_rate,
             "overload_factor": options.overload_factor,
             "catchup_events": options.catchup_events,
+            "purge_rows": options.purge_rows,
+            "scale_small": options.scale_small,
+            "scale_large": options.scale_large,
             "timing_samples": options.timing_samples,
             "timing_concurrency": options.timing_concurrency,
         });

@@ -36,6 +36,11 @@ pub const AUTH: Group = Group {
     pacer: "au-",
     ecf: "coau-",
 };
+/// The court of the `scale` scenario, at each of its two sizes.
+pub const SCALE: Group = Group {
+    pacer: "sc-",
+    ecf: "cosc-",
+};
 /// The population of the `status` scenario.
 pub const STATUS: Group = Group {
     pacer: "st-",
@@ -187,6 +192,118 @@ impl SeedDb {
         ))
         .await?;
         Ok(())
+    }
+
+    /// `count` audit rows of sign-ins from 500 days ago, past the default
+    /// 400 days' retention: the backlog a court's first housekeeping run
+    /// after years without one finds.
+    pub async fn expired_audit(&self, count: u64) -> anyhow::Result<()> {
+        let (rows, at) = match self {
+            Self::Postgres(_) => (
+                format!("generate_series(1, {count}) AS n(i)"),
+                "now() - interval '500 days' + i * interval '1 millisecond'".to_owned(),
+            ),
+            Self::Sqlite(_) => {
+                let start = (chrono::Utc::now() - chrono::Duration::days(500)).timestamp_micros();
+                (
+                    format!(
+                        "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) SELECT i FROM n)"
+                    ),
+                    format!("{start} + i * 1000"),
+                )
+            }
+        };
+        self.execute(format!(
+            "INSERT INTO audit_events (occurred_at, rpc, court_id, subject, subject_normalized, \
+             outcome, caller, caller_identity, repeat_count) \
+             SELECT {at}, 'AuthenticatePacer', '{COURT}', 'old-' || (i % 100000), \
+             'old-' || (i % 100000), 'OK', '10.0.0.1', 'anonymous', 1 FROM {rows}"
+        ))
+        .await?;
+        Ok(())
+    }
+
+    /// `count` audit rows spread evenly over the past year, as a court's
+    /// trail grows: the five filer calls in turn, each by one of the
+    /// `population` PACER accounts of `group`, every seventh refused, from
+    /// three caller identities, every thousandth by the operator `admin`.
+    pub async fn audit_year(
+        &self,
+        count: u64,
+        group: Group,
+        population: usize,
+    ) -> anyhow::Result<()> {
+        let year_micros: i64 = 365 * 24 * 3600 * 1_000_000;
+        let (rows, at) = match self {
+            Self::Postgres(_) => (
+                format!("generate_series(1, {count}) AS n(i)"),
+                format!(
+                    "now() - interval '1 year' + i * interval '{} microseconds'",
+                    year_micros / count.max(1) as i64
+                ),
+            ),
+            Self::Sqlite(_) => {
+                let start = chrono::Utc::now().timestamp_micros() - year_micros;
+                (
+                    format!(
+                        "(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) SELECT i FROM n)"
+                    ),
+                    format!("{start} + i * {}", year_micros / count.max(1) as i64),
+                )
+            }
+        };
+        let p = group.pacer;
+        self.execute(format!(
+            "INSERT INTO audit_events (occurred_at, rpc, court_id, subject, subject_normalized, \
+             outcome, reason, caller, caller_identity, operator, repeat_count) \
+             SELECT {at}, \
+             CASE i % 5 WHEN 0 THEN 'AuthenticatePacer' WHEN 1 THEN 'VerifyEcf' \
+               WHEN 2 THEN 'PreviewLink' WHEN 3 THEN 'ConfirmLink' ELSE 'AuthenticateFiler' END, \
+             '{COURT}', '{p}' || (i % {population}), '{p}' || (i % {population}), \
+             CASE WHEN i % 7 = 0 THEN 'UNAUTHENTICATED' ELSE 'OK' END, \
+             CASE WHEN i % 7 = 0 THEN 'INVALID_CREDENTIALS' END, '10.0.0.1', \
+             CASE i % 3 WHEN 0 THEN 'spiffe://court.example/ns/cmecf/sa/cmecf-web' \
+               WHEN 1 THEN 'spiffe://court.example/ns/docketing/sa/docketing' ELSE 'anonymous' END, \
+             CASE WHEN i % 1000 = 0 THEN 'admin' END, 1 FROM {rows}"
+        ))
+        .await?;
+        Ok(())
+    }
+
+    /// The id half way down the audit trail.
+    pub async fn audit_mid_id(&self) -> anyhow::Result<i64> {
+        let sql = "SELECT COALESCE(MAX(audit_id), 2) / 2 FROM audit_events";
+        Ok(match self {
+            Self::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
+        })
+    }
+
+    /// Refreshes the planner's statistics after seeding, as autovacuum
+    /// would soon after on a live database.
+    pub async fn analyze(&self) -> anyhow::Result<()> {
+        self.execute("ANALYZE".to_owned()).await?;
+        Ok(())
+    }
+
+    /// Audit rows older than `days` days.
+    pub async fn audit_rows_older_than(&self, days: i64) -> anyhow::Result<i64> {
+        let sql = match self {
+            Self::Postgres(_) => {
+                format!(
+                    "SELECT count(*) FROM audit_events WHERE occurred_at < now() - interval '{days} days'"
+                )
+            }
+            Self::Sqlite(_) => {
+                let cutoff = (chrono::Utc::now() - chrono::Duration::days(days)).timestamp_micros();
+                format!("SELECT count(*) FROM audit_events WHERE occurred_at < {cutoff}")
+            }
+        };
+        let sql = sqlx::AssertSqlSafe(sql);
+        Ok(match self {
+            Self::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
+            Self::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await?,
+        })
     }
 
     /// The court the seeded accounts belong to.

@@ -201,6 +201,7 @@ pub async fn start_process(
     database_url: &str,
     db_max_connections: u32,
     log: &std::path::Path,
+    env: &[(&str, &str)],
 ) -> anyhow::Result<Process> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
@@ -217,6 +218,7 @@ pub async fn start_process(
             "0",
         ])
         .env("DATABASE_URL", database_url)
+        .envs(env.iter().copied())
         .stdin(std::process::Stdio::null())
         .stdout(std::fs::File::create(log)?)
         .stderr(std::fs::File::create(log.with_extension("stderr"))?)
