@@ -33,6 +33,14 @@ INSERT INTO pacer_accounts (username, password_hash, display_name, upgraded)
 SELECT 'p' || lpad(i::text, 8, '0'), '$argon2id$v=19$m=19456,t=2,p=1$c2VlZA$c2VlZA',
        'Filer ' || i, true
 FROM generate_series(1, :n) i;
+-- One unlinked account in fifty failed a sign-in. Written before the
+-- accounts, so the trigger that keeps the court's counts runs once for all
+-- of them (a row trigger per failure would update one counter row 20,000
+-- times in one statement).
+INSERT INTO sign_in_failures (subject_kind, subject, consecutive, last_failure_at, lockouts,
+                              hour_start, hour_count, last_failed_at)
+SELECT 'ecf', 'cod:co' || lpad(i::text, 8, '0'), 1, now(), 0, now(), 1, now()
+FROM generate_series(1, :n, 50) i;
 INSERT INTO ecf_accounts (court_id, login, password_hash, display_name)
 SELECT 'cod', 'co' || lpad(i::text, 8, '0'), '$argon2id$v=19$m=19456,t=2,p=1$c2VlZA$c2VlZA',
        'Filer ' || i
@@ -49,11 +57,6 @@ SELECT 'cod', 'co' || lpad(i::text, 8, '0'), 'p' || lpad(i::text, 8, '0'), now()
 FROM generate_series(2, :n, 2) i;
 UPDATE ecf_accounts SET password_hash = NULL, retired_at = now()
 WHERE (substr(login, 3))::int % 2 = 0;
--- One unlinked account in fifty failed a sign-in.
-INSERT INTO sign_in_failures (subject_kind, subject, consecutive, last_failure_at, lockouts,
-                              hour_start, hour_count, last_failed_at)
-SELECT 'ecf', 'cod:co' || lpad(i::text, 8, '0'), 1, now(), 0, now(), 1, now()
-FROM generate_series(1, :n, 50) i;
 -- The trail: a year of sign-ins and flow steps, every 1,000th an admin call.
 INSERT INTO audit_events (occurred_at, rpc, court_id, subject, subject_normalized, outcome,
                           reason, caller, caller_identity, operator, repeat_count)

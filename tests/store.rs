@@ -253,6 +253,7 @@ conformance!(
     a_chunk_that_fails_writes_none_of_its_accounts,
     coverage_counts_follow_links_and_failed_sign_ins,
     kept_coverage_counts_equal_a_recount_after_every_change,
+    many_statuses_answer_as_one_lookup_each_in_order,
     kept_coverage_counts_survive_failures_racing_links,
     a_time_window_pages_in_time_order_without_gaps_or_repeats,
     accounts_are_listed_in_login_order_by_link_state_a_page_at_a_time,

@@ -266,7 +266,8 @@ impl Side {
         // Drawn here: the thread's generator stays on its thread.
         let mut rng = rand::rng();
         let (n, linked) = (self.population, self.population / 2);
-        let pick = rng.random_range(0..n);
+        // A linked PACER account cannot start a flow: sign-ins pick unlinked ones.
+        let pick_unlinked = rng.random_range(linked..n);
         let pick_linked = rng.random_range(0..linked);
         let pick_warm = rng.random_range(0..WARM);
         let batch: Vec<usize> = match call {
@@ -284,7 +285,7 @@ impl Side {
             };
             match call {
                 Call::AuthenticatePacer => {
-                    timed(link.authenticate_pacer(sign_in(SCALE.pacer(pick)))).await
+                    timed(link.authenticate_pacer(sign_in(SCALE.pacer(pick_unlinked)))).await
                 }
                 Call::VerifyEcf | Call::ConfirmLink => {
                     let used = side.flows_used.fetch_add(1, Ordering::Relaxed);

@@ -58,30 +58,35 @@ CREATE TRIGGER ecf_accounts_coverage_deleted AFTER DELETE ON ecf_accounts
 REFERENCING OLD TABLE AS changed
 FOR EACH STATEMENT EXECUTE FUNCTION court_coverage_accounts();
 
-CREATE FUNCTION court_coverage_link() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Links, too, a statement at a time: a row trigger would update the
+-- court's one counter row once per link, and a statement writing many links
+-- (a bulk load) would walk an ever longer chain of that row's versions.
+CREATE FUNCTION court_coverage_links() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    v_court text;
-    v_login text;
-    v_shift bigint;
+    v_shift bigint := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        v_court := NEW.court_id; v_login := NEW.ecf_login; v_shift := 1;
-    ELSE
-        v_court := OLD.court_id; v_login := OLD.ecf_login; v_shift := -1;
-    END IF;
-    PERFORM 1 FROM court_coverage WHERE court_id = v_court FOR UPDATE;
-    UPDATE court_coverage
-    SET linked = linked + v_shift,
-        unlinked_failed = unlinked_failed - CASE WHEN EXISTS (
-            SELECT 1 FROM sign_in_failures f
-            WHERE f.subject_kind = 'ecf' AND f.subject = v_court || ':' || v_login
-              AND f.last_failed_at IS NOT NULL) THEN v_shift ELSE 0 END
-    WHERE court_id = v_court;
+    PERFORM 1 FROM court_coverage
+    WHERE court_id IN (SELECT court_id FROM changed) ORDER BY court_id FOR UPDATE;
+    UPDATE court_coverage c
+    SET linked = c.linked + v_shift * n.links,
+        unlinked_failed = c.unlinked_failed - v_shift * n.failed
+    FROM (SELECT l.court_id, count(*) AS links,
+                 count(*) FILTER (WHERE EXISTS (
+                     SELECT 1 FROM sign_in_failures f
+                     WHERE f.subject_kind = 'ecf' AND f.subject = l.court_id || ':' || l.ecf_login
+                       AND f.last_failed_at IS NOT NULL)) AS failed
+          FROM changed l GROUP BY l.court_id) n
+    WHERE c.court_id = n.court_id;
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER links_coverage AFTER INSERT OR DELETE ON links
-FOR EACH ROW EXECUTE FUNCTION court_coverage_link();
+CREATE TRIGGER links_coverage_added AFTER INSERT ON links
+REFERENCING NEW TABLE AS changed
+FOR EACH STATEMENT EXECUTE FUNCTION court_coverage_links();
+
+CREATE TRIGGER links_coverage_removed AFTER DELETE ON links
+REFERENCING OLD TABLE AS changed
+FOR EACH STATEMENT EXECUTE FUNCTION court_coverage_links();
 
 -- A failure row's subject is 'court:login' (court ids hold no colon).
 CREATE FUNCTION court_coverage_failure() RETURNS trigger LANGUAGE plpgsql AS $$

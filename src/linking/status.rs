@@ -1,5 +1,6 @@
 //! Link status for other court services, and CM/ECF sign-in with PACER
 //! credentials (step 6).
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::Credentials;
@@ -10,6 +11,35 @@ use super::{
 use crate::audit::AuditFacts;
 use crate::domain::CourtId;
 use crate::store::{AccountKey, AccountStatus, Store};
+
+fn key_of(query: &StatusQuery) -> AccountKey {
+    match &query.subject {
+        StatusSubject::Ecf(login) => AccountKey::Ecf(login.clone()),
+        StatusSubject::Pacer(username) => AccountKey::Pacer(username.clone()),
+    }
+}
+
+/// The answer to `query` from what the store found (`None`: no such court).
+fn view(query: &StatusQuery, status: Option<AccountStatus>) -> Result<LinkStatusView, LinkError> {
+    let status = status.ok_or(LinkError::UnknownCourt)?;
+    if !status.exists {
+        return Err(LinkError::AccountNotFound);
+    }
+    let (ecf_login, pacer_username) = match (&query.subject, &status.link) {
+        (_, Some(link)) => (
+            Some(link.ecf_login.clone()),
+            Some(link.pacer_username.clone()),
+        ),
+        (StatusSubject::Ecf(login), None) => (Some(login.clone()), None),
+        (StatusSubject::Pacer(username), None) => (None, Some(username.clone())),
+    };
+    Ok(LinkStatusView {
+        court_id: query.court_id.clone(),
+        ecf_login,
+        pacer_username,
+        linked_at: status.link.map(|l| l.linked_at),
+    })
+}
 
 /// The most lookups one batch may carry.
 pub const MAX_BATCH: usize = 1000;
@@ -63,52 +93,74 @@ impl StatusService {
 
     /// The status of one account.
     pub async fn link_status(&self, query: &StatusQuery) -> Result<LinkStatusView, LinkError> {
-        let court = &query.court_id;
-        let key = match &query.subject {
-            StatusSubject::Ecf(login) => AccountKey::Ecf(login.clone()),
-            StatusSubject::Pacer(username) => AccountKey::Pacer(username.clone()),
-        };
-        let status = self
-            .account_status(court, &key)
-            .await?
-            .ok_or(LinkError::UnknownCourt)?;
-        if !status.exists {
-            return Err(LinkError::AccountNotFound);
-        }
-        let (ecf_login, pacer_username) = match (&query.subject, &status.link) {
-            (_, Some(link)) => (
-                Some(link.ecf_login.clone()),
-                Some(link.pacer_username.clone()),
-            ),
-            (StatusSubject::Ecf(login), None) => (Some(login.clone()), None),
-            (StatusSubject::Pacer(username), None) => (None, Some(username.clone())),
-        };
-        Ok(LinkStatusView {
-            court_id: court.clone(),
-            ecf_login,
-            pacer_username,
-            linked_at: status.link.map(|l| l.linked_at),
-        })
+        let status = self.account_status(&query.court_id, &key_of(query)).await?;
+        view(query, status)
     }
 
     /// Many statuses, in request order; the first failure fails the batch
-    /// and names its position.
+    /// and names its position. Answers come from the cache where it has
+    /// them; the rest of each court's are read together, in a few
+    /// statements rather than one each.
     pub async fn batch_link_status(
         &self,
         queries: &[StatusQuery],
     ) -> Result<Vec<LinkStatusView>, LinkError> {
-        let mut statuses = Vec::with_capacity(queries.len());
+        let keys: Vec<AccountKey> = queries.iter().map(key_of).collect();
+        // Outer `None`: not looked up yet; inner `None`: no such court.
+        let mut answers: Vec<Option<Option<AccountStatus>>> = vec![None; queries.len()];
+        let mut misses: BTreeMap<&str, Vec<(usize, Option<u64>)>> = BTreeMap::new();
         for (index, query) in queries.iter().enumerate() {
-            let status = self
-                .link_status(query)
+            let cached = self
+                .cache
+                .as_ref()
+                .map(|c| c.get(&query.court_id, &keys[index]));
+            match cached {
+                Some(Ok(status)) => answers[index] = Some(Some(status)),
+                Some(Err(epoch)) => misses
+                    .entry(query.court_id.as_str())
+                    .or_default()
+                    .push((index, Some(epoch))),
+                None => misses
+                    .entry(query.court_id.as_str())
+                    .or_default()
+                    .push((index, None)),
+            }
+        }
+        for asked in misses.into_values() {
+            let court = &queries[asked[0].0].court_id;
+            let accounts: Vec<AccountKey> = asked.iter().map(|(i, _)| keys[*i].clone()).collect();
+            let statuses = self
+                .store
+                .account_statuses(court, &accounts)
                 .await
                 .map_err(|error| LinkError::InBatch {
+                    index: asked[0].0,
+                    error: Box::new(error.into()),
+                })?;
+            let Some(statuses) = statuses else {
+                for (index, _) in asked {
+                    answers[index] = Some(None);
+                }
+                continue;
+            };
+            for ((index, epoch), status) in asked.into_iter().zip(statuses) {
+                if let (Some(cache), Some(epoch)) = (&self.cache, epoch) {
+                    cache.put(court, &keys[index], &status, epoch);
+                }
+                answers[index] = Some(Some(status));
+            }
+        }
+        queries
+            .iter()
+            .zip(answers)
+            .enumerate()
+            .map(|(index, (query, answer))| {
+                view(query, answer.flatten()).map_err(|error| LinkError::InBatch {
                     index,
                     error: Box::new(error),
-                })?;
-            statuses.push(status);
-        }
-        Ok(statuses)
+                })
+            })
+            .collect()
     }
 
     /// Signs a filer in to CM/ECF with PACER credentials: the filer account

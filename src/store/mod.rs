@@ -17,6 +17,7 @@ mod second_factor;
 mod security;
 mod sql;
 pub mod sqlite;
+mod statuses;
 
 use std::{sync::Arc, time::Duration};
 
@@ -40,12 +41,13 @@ pub use lockout::{FailureOutcome, LockoutPolicy, LockoutStore, SignInSubject};
 pub use requests::{Claimed, RequestKey, RequestStore};
 pub use second_factor::{SecondFactorStore, TotpEnrollment};
 pub use security::SecurityRecord;
+pub use statuses::StatusStore;
 
 /// The store traits, for callers of a `dyn Store`'s methods.
 pub mod prelude {
     pub use super::{
         AccountStore, AuditStore, CoverageStore, EventStore, FlowStore, HousekeepingStore,
-        ImportStore, LockoutStore, SecondFactorStore, Store,
+        ImportStore, LockoutStore, SecondFactorStore, StatusStore, Store,
     };
 }
 
@@ -111,6 +113,7 @@ pub trait Store:
     + CoverageStore
     + HousekeepingStore
     + RequestStore
+    + StatusStore
     + 'static
 {
     /// Applies pending migrations of this backend.

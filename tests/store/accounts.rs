@@ -101,3 +101,64 @@ pub async fn an_ecf_account_needs_its_court(f: Fixture) {
         "{result:?}"
     );
 }
+
+/// The statuses of many accounts read together answer exactly as one
+/// lookup each, in the order asked, whatever the mix of kinds.
+pub async fn many_statuses_answer_as_one_lookup_each_in_order(f: Fixture) {
+    use pacer_link::store::AccountKey;
+    seed(f.store.as_ref()).await;
+    let flow = verified_flow(f.store.as_ref(), "alice", "coalice", now()).await;
+    f.store
+        .confirm_link(&flow, &login("coalice"), now())
+        .await
+        .unwrap();
+    let keys = [
+        AccountKey::Ecf(login("coalice")),
+        AccountKey::Pacer(pacer("bob")),
+        AccountKey::Ecf(login("conobody")),
+        AccountKey::Pacer(pacer("alice")),
+        AccountKey::Ecf(login("cobob")),
+        AccountKey::Pacer(pacer("nobody")),
+        AccountKey::Ecf(login("coalice")),
+    ];
+
+    let many = f
+        .store
+        .account_statuses(&court_id(), &keys)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut one_each = Vec::new();
+    for key in &keys {
+        one_each.push(
+            f.store
+                .account_status(&court_id(), key)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    let unknown_court = f
+        .store
+        .account_statuses(&CourtId::parse("ksd").unwrap(), &keys)
+        .await
+        .unwrap();
+    let none_asked = f.store.account_statuses(&court_id(), &[]).await.unwrap();
+
+    assert_eq!(many, one_each);
+    let shape: Vec<_> = many.iter().map(|s| (s.exists, s.link.is_some())).collect();
+    assert_eq!(
+        shape,
+        [
+            (true, true),
+            (true, false),
+            (false, false),
+            (true, true),
+            (true, false),
+            (false, false),
+            (true, true)
+        ]
+    );
+    assert_eq!(unknown_court, None);
+    assert_eq!(none_asked, Some(Vec::new()));
+}

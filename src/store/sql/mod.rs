@@ -22,6 +22,7 @@ mod requests;
 mod rows;
 mod second_factor;
 mod security;
+mod statuses;
 
 use std::future::Future;
 
@@ -32,7 +33,7 @@ use sqlx::{Database, Decode, Encode, Executor, IntoArguments, Pool, Transaction,
 use super::{
     AccountStore, AuditStore, CoverageStore, EventStore, FlowStore, HousekeepingLock,
     HousekeepingStore, ImportStore, LockoutStore, NewEcfAccount, NewPacerAccount, RequestStore,
-    SecondFactorStore, Store, StoreError,
+    SecondFactorStore, StatusStore, Store, StoreError,
 };
 
 /// A row of a dialect's database.
@@ -137,7 +138,7 @@ impl<Db: Database, T> Value<Db> for T where
 impl<D> Store for D
 where
     D: Dialect + AccountStore + FlowStore + LockoutStore + SecondFactorStore + AuditStore,
-    D: EventStore + ImportStore + CoverageStore + HousekeepingStore + RequestStore,
+    D: EventStore + ImportStore + CoverageStore + HousekeepingStore + RequestStore + StatusStore,
     for<'c> &'c mut Conn<D>: Executor<'c, Database = D::Db>,
     Args<D>: IntoArguments<D::Db>,
 {
