@@ -111,8 +111,20 @@ impl Housekeeper {
 
     async fn purge(&self, target: PurgeTarget, cutoffs: &PurgeCutoffs) -> Result<u64, StoreError> {
         let mut total = 0;
+        // The audit purge continues above the last id it deleted (see
+        // `purge_audit_batch`); the other tables' backlogs are small.
+        let mut audit_after = 0;
         loop {
-            let deleted = self.store.purge_batch(target, cutoffs, BATCH).await?;
+            let deleted = if target == PurgeTarget::AuditEvents {
+                let (deleted, last) = self
+                    .store
+                    .purge_audit_batch(cutoffs.audit_before, audit_after, BATCH)
+                    .await?;
+                audit_after = last.unwrap_or(audit_after);
+                deleted
+            } else {
+                self.store.purge_batch(target, cutoffs, BATCH).await?
+            };
             total += deleted;
             crate::metrics::metrics()
                 .purged_rows

@@ -260,6 +260,7 @@ conformance!(
     expired_flows_go_unless_a_link_was_made_from_them,
     failure_rows_go_once_forgotten_unless_a_success_is_on_record,
     audit_rows_go_after_their_retention,
+    an_audit_purge_continues_above_the_last_id_it_deleted,
     the_housekeeping_lock_is_free_again_once_released,
     migrating_again_keeps_the_data,
     an_open_store_answers_pings_and_counts_its_idle_connections,

@@ -72,4 +72,17 @@ pub trait HousekeepingStore: Send + Sync {
         cutoffs: &PurgeCutoffs,
         limit: u32,
     ) -> Result<u64, StoreError>;
+
+    /// Deletes at most `limit` audit rows from before `before` whose ids are
+    /// above `after`, lowest first; returns how many and the highest id
+    /// deleted. Passing that id back makes each batch of a long purge start
+    /// where the last one ended, rather than walk the index entries of every
+    /// row deleted so far (they stay until vacuum, and a batch that walked
+    /// them slowed as the purge went on).
+    async fn purge_audit_batch(
+        &self,
+        before: DateTime<Utc>,
+        after: i64,
+        limit: u32,
+    ) -> Result<(u64, Option<i64>), StoreError>;
 }

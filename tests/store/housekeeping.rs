@@ -86,9 +86,8 @@ pub async fn failure_rows_go_once_forgotten_unless_a_success_is_on_record(f: Fix
     assert_eq!(kept.last_success_at, Some(old));
 }
 
-pub async fn audit_rows_go_after_their_retention(f: Fixture) {
-    let now = now();
-    let event = |at: DateTime<Utc>| NewAuditEvent {
+fn audit_row(at: DateTime<Utc>) -> NewAuditEvent {
+    NewAuditEvent {
         occurred_at: at,
         rpc: "AuthenticatePacer".into(),
         court_id: None,
@@ -103,7 +102,12 @@ pub async fn audit_rows_go_after_their_retention(f: Fixture) {
         detail: None,
         repeat_count: 1,
         trace_id: None,
-    };
+    }
+}
+
+pub async fn audit_rows_go_after_their_retention(f: Fixture) {
+    let now = now();
+    let event = audit_row;
     let rows = [
         event(now - Duration::days(3)),
         event(now - Duration::days(2)),
@@ -121,6 +125,52 @@ pub async fn audit_rows_go_after_their_retention(f: Fixture) {
         .unwrap();
     assert_eq!(left.len(), 1);
     assert_eq!(left[0].event, rows[2]);
+}
+
+/// A long purge goes in batches, each starting above the last id the one
+/// before deleted: rows at or below the cursor are not looked at, newer
+/// rows stay, and the batches together delete every expired row once.
+pub async fn an_audit_purge_continues_above_the_last_id_it_deleted(f: Fixture) {
+    let now = now();
+    let old: Vec<_> = (0..5)
+        .map(|i| audit_row(now - Duration::days(10 - i)))
+        .collect();
+    f.store.append_audit(&old).await.unwrap();
+    f.store.append_audit(&[audit_row(now)]).await.unwrap();
+    let ids = |records: Vec<pacer_link::store::AuditRecord>| {
+        let mut ids: Vec<i64> = records.into_iter().map(|r| r.id).collect();
+        ids.sort_unstable();
+        ids
+    };
+    let all = ids(f
+        .store
+        .audit_events(&pacer_link::store::AuditFilter::default(), 10)
+        .await
+        .unwrap());
+    let before = now - Duration::days(1);
+
+    // Starting above the first row leaves it, as a cursor would.
+    let (first, last) = f.store.purge_audit_batch(before, all[0], 2).await.unwrap();
+    let (second, next) = f
+        .store
+        .purge_audit_batch(before, last.unwrap(), 2)
+        .await
+        .unwrap();
+    let (third, end) = f
+        .store
+        .purge_audit_batch(before, next.unwrap(), 2)
+        .await
+        .unwrap();
+    let left = ids(f
+        .store
+        .audit_events(&pacer_link::store::AuditFilter::default(), 10)
+        .await
+        .unwrap());
+
+    assert_eq!((first, last), (2, Some(all[2])));
+    assert_eq!((second, next), (2, Some(all[4])));
+    assert_eq!((third, end), (0, None));
+    assert_eq!(left, [all[0], all[5]]);
 }
 
 pub async fn the_housekeeping_lock_is_free_again_once_released(f: Fixture) {
