@@ -72,6 +72,21 @@ pub async fn purge(
         log.display()
     );
     let mut purger = Purger::start(binary, database_url, log)?;
+    // Paused before it has its connection, it would find the pool's wait
+    // for one timed out on waking; so it runs until its first batch is done.
+    let begun = Instant::now();
+    while seed.audit_rows_older_than(RETENTION_DAYS).await? == expired {
+        anyhow::ensure!(
+            purger.finished()?.is_none(),
+            "housekeep exited before purging; see {}",
+            log.display()
+        );
+        anyhow::ensure!(
+            begun.elapsed() < Duration::from_secs(60),
+            "housekeep purged nothing in 60 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let (mut paused, mut purging) = (Run::default(), Run::default());
     let mut running = Duration::ZERO;
     let success = loop {
