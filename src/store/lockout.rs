@@ -146,6 +146,21 @@ pub struct FailureRow {
     pub hour_count: i64,
 }
 
+impl FailureRow {
+    /// A subject with no failure on record, as of `now`: what its first
+    /// failure is counted on.
+    pub fn none_yet(now: DateTime<Utc>) -> Self {
+        Self {
+            consecutive: 0,
+            last_failure_at: now,
+            locked_until: None,
+            lockouts: 0,
+            hour_start: now,
+            hour_count: 0,
+        }
+    }
+}
+
 fn duration(d: std::time::Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
 }
@@ -210,14 +225,7 @@ mod tests {
     };
 
     fn fresh(now: DateTime<Utc>) -> FailureRow {
-        FailureRow {
-            consecutive: 0,
-            last_failure_at: now,
-            locked_until: None,
-            lockouts: 0,
-            hour_start: now,
-            hour_count: 0,
-        }
+        FailureRow::none_yet(now)
     }
 
     fn fail(row: &mut FailureRow, now: DateTime<Utc>) -> FailureOutcome {

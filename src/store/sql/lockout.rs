@@ -28,10 +28,14 @@ const WRITE_FAILURE: &str = "UPDATE sign_in_failures SET consecutive = $3, \
      locked_until = $5, lockouts = $6, hour_start = $7, hour_count = $8, \
      version = version + 1 WHERE subject_kind = $1 AND subject = $2 AND version = $9";
 
-/// A subject's first failure: its row, counting nothing yet.
+/// A subject's first failure, counted as its row is created: one statement
+/// where creating an empty row and then counting on it took four. Inserts
+/// nothing when a concurrent first failure created the row first; that one
+/// is then counted on like any other.
 const INSERT_FIRST_FAILURE: &str = "INSERT INTO sign_in_failures (subject_kind, subject, \
-     consecutive, last_failure_at, locked_until, lockouts, hour_start, hour_count) \
-     VALUES ($1, $2, 0, $3, NULL, 0, $3, 0) ON CONFLICT (subject_kind, subject) DO NOTHING";
+     consecutive, last_failure_at, last_failed_at, locked_until, lockouts, hour_start, \
+     hour_count) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8) \
+     ON CONFLICT (subject_kind, subject) DO NOTHING";
 
 /// A success gives its counted attempt back, and with it the failure time
 /// that attempt recorded.
@@ -103,6 +107,24 @@ where
             .transpose()
     }
 
+    /// `sql` with the subject bound as $1-$2 and `row` as $3-$8, the order
+    /// both the write and the first insert take them in.
+    fn with_row<'q>(
+        sql: &'static str,
+        subject: &'q SignInSubject,
+        row: &FailureRow,
+    ) -> sqlx::query::Query<'q, D::Db, Args<D>> {
+        sqlx::query(sql)
+            .bind(subject.kind)
+            .bind(subject.subject.as_str())
+            .bind(row.consecutive)
+            .bind(D::time_param(row.last_failure_at))
+            .bind(row.locked_until.map(D::time_param))
+            .bind(row.lockouts)
+            .bind(D::time_param(row.hour_start))
+            .bind(row.hour_count)
+    }
+
     /// Stores `next` if the row is still at `version`; false if it moved on.
     async fn write<'e, E>(
         executor: E,
@@ -113,20 +135,31 @@ where
     where
         E: Executor<'e, Database = D::Db>,
     {
-        let done = sqlx::query(WRITE_FAILURE)
-            .bind(subject.kind)
-            .bind(subject.subject.as_str())
-            .bind(next.consecutive)
-            .bind(D::time_param(next.last_failure_at))
-            .bind(next.locked_until.map(D::time_param))
-            .bind(next.lockouts)
-            .bind(D::time_param(next.hour_start))
-            .bind(next.hour_count)
+        let done = Self::with_row(WRITE_FAILURE, subject, next)
             .bind(version)
             .execute(executor)
             .await
             .map_err(traced_error::<D>)?;
         Ok(D::rows_affected(&done) == 1)
+    }
+
+    /// Counts a subject's first failure by creating its row; `None` when a
+    /// concurrent first failure created it first.
+    async fn insert_first<'e, E>(
+        executor: E,
+        subject: &SignInSubject,
+        now: DateTime<Utc>,
+        policy: &LockoutPolicy,
+    ) -> Result<Option<FailureOutcome>, StoreError>
+    where
+        E: Executor<'e, Database = D::Db>,
+    {
+        let (first, outcome) = after_failure(&FailureRow::none_yet(now), now, policy);
+        let done = Self::with_row(INSERT_FIRST_FAILURE, subject, &first)
+            .execute(executor)
+            .await
+            .map_err(traced_error::<D>)?;
+        Ok((D::rows_affected(&done) == 1).then_some(outcome))
     }
 
     /// Counts a failure under the row's lock, so concurrent ones queue and
@@ -225,15 +258,11 @@ where
         // one commit, where a locking transaction takes four round trips.
         for _ in 0..FAILURE_CAS_ATTEMPTS {
             let Some((row, version)) = Failures::<D>::read(self.pool(), subject).await? else {
-                // A subject's first failure: create its row (or lose to a
-                // concurrent first failure) and count on top.
-                sqlx::query(INSERT_FIRST_FAILURE)
-                    .bind(subject.kind)
-                    .bind(subject.subject.as_str())
-                    .bind(D::time_param(now))
-                    .execute(self.pool())
-                    .await
-                    .map_err(traced_error::<D>)?;
+                if let Some(outcome) =
+                    Failures::<D>::insert_first(self.pool(), subject, now, policy).await?
+                {
+                    return Ok(outcome);
+                }
                 continue;
             };
             let (next, outcome) = after_failure(&row, now, policy);
