@@ -14,7 +14,7 @@ mod rpc_layer;
 
 use opentelemetry::{global, trace::TracerProvider as _};
 use opentelemetry_sdk::trace::SdkTracerProvider;
-use tracing_subscriber::{EnvFilter, Layer, layer::SubscriberExt, util::SubscriberInitExt};
+use tracing_subscriber::{EnvFilter, Layer, filter, layer::SubscriberExt, util::SubscriberInitExt};
 
 pub use outcome::{code_name, error_chain, reason_of, status_code_of, status_of};
 pub use rpc_layer::RpcTelemetryLayer;
@@ -75,6 +75,20 @@ impl Telemetry {
         // caller's trace id); they are exported only with an endpoint.
         let provider = tracer_provider(&config.otlp)?;
         let traces = tracing_opentelemetry::layer().with_tracer(provider.tracer("pacer-link"));
+        let traces = if config.otlp.endpoint.is_some() {
+            traces.boxed()
+        } else {
+            // Nothing leaves the process, so a span needs only its ids. What
+            // only an exported span carries (source locations, thread names,
+            // busy and idle times, a copy of every log event in the span)
+            // would cost allocations on every call for nothing.
+            traces
+                .with_location(false)
+                .with_threads(false)
+                .with_tracked_inactivity(false)
+                .with_filter(filter::filter_fn(|meta| meta.is_span()))
+                .boxed()
+        };
         tracing_subscriber::registry()
             .with(filter)
             .with(logs)
