@@ -20,14 +20,62 @@ pub async fn fresh_database() -> String {
     create_database(server).await
 }
 
+/// Test databases are named `pacer_link_test_<machine>_<pid>_<random>`, so
+/// that leftovers can be told from those of tests still running.
+const PREFIX: &str = "pacer_link_test_";
+
 async fn create_database(server: &str) -> String {
-    let name = format!("pacer_link_test_{}", uuid::Uuid::new_v4().simple());
+    static SWEPT: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    let name = format!(
+        "{PREFIX}{}_{}_{}",
+        machine(),
+        std::process::id(),
+        &random[..16]
+    );
     let mut admin = connect_with_retry(server).await;
+    SWEPT.get_or_init(|| sweep(&mut admin)).await;
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut admin)
         .await
         .expect("create test database");
     with_database(server, &name)
+}
+
+/// A test's database outlives it (a failed test's is there to look at), so
+/// on a shared server they pile up. Each test process first drops those that
+/// processes of this machine left behind and that no one is connected to;
+/// any other is left alone.
+async fn sweep(admin: &mut sqlx::PgConnection) {
+    let ours = format!("{PREFIX}{}_", machine());
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
+            .bind(&ours)
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
+    for name in names {
+        let pid = name[ours.len()..].split('_').next().unwrap_or_default();
+        let running = pid.parse::<u32>().is_ok_and(|pid| {
+            pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists()
+        });
+        if !running && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            // Refused while anyone is connected, which is what keeps a
+            // database in use.
+            let drop = format!("DROP DATABASE IF EXISTS {name}");
+            let _ = sqlx::query(sqlx::AssertSqlSafe(drop))
+                .execute(&mut *admin)
+                .await;
+        }
+    }
+}
+
+/// A short id of this machine, so that a server shared by several machines
+/// sweeps only what this one left.
+fn machine() -> String {
+    let id = std::fs::read_to_string("/etc/machine-id").unwrap_or_default();
+    let id: String = id.chars().filter(char::is_ascii_hexdigit).take(8).collect();
+    if id.is_empty() { "local".into() } else { id }
 }
 
 async fn connect_with_retry(url: &str) -> sqlx::PgConnection {
