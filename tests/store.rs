@@ -16,8 +16,8 @@ use pacer_link::domain::{
 };
 use pacer_link::store::{
     self, Backend, ConfirmOutcome, Conflict, FailureOutcome, FlowRecord, FlowStage, LockoutPolicy,
-    NewCourt, NewEcfAccount, NewFlow, NewPacerAccount, PoolSettings, SignInSubject, Store,
-    StoreError,
+    NewCourt, NewEcfAccount, NewFlow, NewPacerAccount, PoolSettings, SeenFailures, SignInSubject,
+    Store, StoreError,
 };
 
 /// A migrated, empty store. Tests see it only through the trait; the
@@ -97,15 +97,18 @@ fn now() -> DateTime<Utc> {
 async fn start_flow(store: &dyn Store, who: &str, at: DateTime<Utc>) -> FlowToken {
     let token = FlowToken::generate();
     store
-        .create_flow(&NewFlow {
-            id: uuid::Uuid::new_v4(),
-            token_hash: token.hash(),
-            court_id: court_id(),
-            pacer_username: pacer(who),
-            client_code: ClientCode::default(),
-            created_at: at,
-            expires_at: at + Duration::minutes(10),
-        })
+        .create_flow(
+            &NewFlow {
+                id: uuid::Uuid::new_v4(),
+                token_hash: token.hash(),
+                court_id: court_id(),
+                pacer_username: pacer(who),
+                client_code: ClientCode::default(),
+                created_at: at,
+                expires_at: at + Duration::minutes(10),
+            },
+            None,
+        )
         .await
         .unwrap();
     token
@@ -134,7 +137,7 @@ async fn verified_flow_and_token(
         .unwrap_or_default();
     assert!(
         store
-            .record_ecf_verified(flow.id, &login(ecf), &proven, at)
+            .record_ecf_verified(flow.id, &login(ecf), &proven, at, None)
             .await
             .unwrap()
     );
@@ -223,6 +226,9 @@ conformance!(
     a_success_is_recorded_and_keeps_the_last_real_failure,
     an_unlock_ends_the_lock_and_forgets_the_failures,
     unlocking_an_account_that_never_failed_does_nothing,
+    sign_in_reads_carry_the_failure_row_and_the_link,
+    a_count_from_an_overtaken_read_is_neither_lost_nor_doubled,
+    starting_or_verifying_a_flow_gives_the_sign_in_back,
     audit_events_page_newest_first_under_filters,
     audit_searches_match_the_normalised_subject_the_operator_and_the_caller,
     a_batch_of_audit_events_is_appended_whole_and_in_order,

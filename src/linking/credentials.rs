@@ -12,8 +12,8 @@ use crate::domain::{CourtId, OtpCode, PacerUsername, Password};
 use crate::mfa::{self, TotpKey};
 use crate::password::{HashSlot, PasswordHasher};
 use crate::store::{
-    CourtRecord, FailureOutcome, LockoutPolicy, PacerSignIn, PasswordOwner, SignInSubject, Store,
-    TotpEnrollment,
+    CourtRecord, FailureOutcome, LockoutPolicy, PacerSignIn, PasswordOwner, SeenFailures,
+    SignInSubject, Store, TotpEnrollment,
 };
 
 /// Wrong one-time codes that lock an account's second factor: a six-digit
@@ -82,9 +82,9 @@ impl Credentials {
         Ok(self.hasher.reserve()?)
     }
 
-    /// Succeeds when `password` matches `stored` and the subject is not
-    /// locked. Every failure, a lock included, is the same
-    /// `INVALID_CREDENTIALS`, after the same full-cost hash, so neither the
+    /// Succeeds when `password` matches `stored` and the account is not
+    /// locked (`seen`: its failures as read with it, if they were). Every
+    /// failure, a lock included, is the same `INVALID_CREDENTIALS`, after the same full-cost hash, so neither the
     /// answer nor its timing says whether the account exists or is locked.
     ///
     /// The attempt stays counted until [`Self::settle`]: a caller with a
@@ -93,19 +93,20 @@ impl Credentials {
     pub async fn prove(
         &self,
         slot: HashSlot,
-        subject: &SignInSubject,
         owner: PasswordOwner,
         password: &Password,
         stored: Option<&str>,
+        seen: &SeenFailures,
         facts: &AuditFacts,
     ) -> Result<(), LinkError> {
+        let subject = &SignInSubject::of(&owner);
         let now = self.clock.now();
         // The attempt is counted before the hash, so a burst of concurrent
         // guesses cannot all pass a lock check made before any is recorded;
         // a success gives the count back.
         let attempt = self
             .store
-            .record_failure(subject, now, &self.policy)
+            .record_failure_seen(subject, seen, now, &self.policy)
             .await?;
         let refused = attempt == FailureOutcome::AlreadyLocked;
         let proven = self
@@ -139,16 +140,36 @@ impl Credentials {
     }
 
     /// Ends a successful sign-in: gives its counted attempt back and forgets
-    /// consecutive failures.
+    /// consecutive failures. A caller with a write to make next gives the
+    /// attempt back in that write's commit instead
+    /// ([`crate::store::FlowStore::create_flow`]).
     pub async fn settle(&self, subject: &SignInSubject) -> Result<(), LinkError> {
         Ok(self.store.clear_failures(subject, self.clock.now()).await?)
+    }
+
+    /// Proves PACER credentials in an existing court and settles the
+    /// attempt: [`Self::sign_in_pacer_unsettled`], then [`Self::settle`].
+    pub async fn sign_in_pacer(
+        &self,
+        court: &CourtId,
+        username: &PacerUsername,
+        password: &Password,
+        otp_code: Option<&OtpCode>,
+        facts: &AuditFacts,
+    ) -> Result<(CourtRecord, PacerSignIn), LinkError> {
+        let signed_in = self
+            .sign_in_pacer_unsettled(court, username, password, otp_code, facts)
+            .await?;
+        self.settle(&SignInSubject::pacer(username)).await?;
+        Ok(signed_in)
     }
 
     /// Proves PACER credentials in an existing court: the court, the
     /// password, and the one-time code if the account has a second factor.
     /// Unknown usernames are checked against the dummy hash, so they cost and
-    /// answer the same as a wrong password.
-    pub async fn sign_in_pacer(
+    /// answer the same as a wrong password. On success the attempt stays
+    /// counted until the caller settles it, whatever it answers.
+    pub async fn sign_in_pacer_unsettled(
         &self,
         court: &CourtId,
         username: &PacerUsername,
@@ -161,13 +182,16 @@ impl Credentials {
         // The account, its second factor and its link in one read.
         let found = self.store.pacer_sign_in(&court.id, username).await?;
         let stored = found.as_ref().map(|f| f.account.password_hash.as_str());
-        let subject = SignInSubject::pacer(username);
+        let seen = found
+            .as_ref()
+            .map(|f| f.failures.clone())
+            .unwrap_or_default();
         self.prove(
             slot,
-            &subject,
             PasswordOwner::Pacer(username.clone()),
             password,
             stored,
+            &seen,
             facts,
         )
         .await?;
@@ -181,7 +205,6 @@ impl Credentials {
             facts,
         )
         .await?;
-        self.settle(&subject).await?;
         Ok((court, found))
     }
 

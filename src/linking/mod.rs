@@ -93,7 +93,7 @@ impl LinkService {
     ) -> Result<StartedFlow, LinkError> {
         let (court, found) = self
             .credentials
-            .sign_in_pacer(
+            .sign_in_pacer_unsettled(
                 &cmd.court_id,
                 &cmd.username,
                 &cmd.password,
@@ -101,14 +101,22 @@ impl LinkService {
                 facts,
             )
             .await?;
+        // Proven: the attempt is given back with the new flow, or here when
+        // the account cannot start one.
+        let subject = SignInSubject::pacer(&cmd.username);
         let account = found.account;
-        if !account.upgraded {
-            return Err(LinkError::PacerAccountNotUpgraded);
-        }
-        // Read with the account, before the hash: an early answer only, as
-        // ConfirmLink checks again inside its transaction.
-        if found.link.is_some() {
-            return Err(LinkError::PacerAccountAlreadyLinked);
+        // The link was read with the account, before the hash: an early
+        // answer only, as ConfirmLink checks again inside its transaction.
+        let refusal = if !account.upgraded {
+            Some(LinkError::PacerAccountNotUpgraded)
+        } else if found.link.is_some() {
+            Some(LinkError::PacerAccountAlreadyLinked)
+        } else {
+            None
+        };
+        if let Some(refusal) = refusal {
+            self.credentials.settle(&subject).await?;
+            return Err(refusal);
         }
         let token = FlowToken::generate();
         let now = self.clock.now();
@@ -121,7 +129,7 @@ impl LinkService {
             created_at: now,
             expires_at: now + self.flow_ttl,
         };
-        self.store.create_flow(&flow).await?;
+        self.store.create_flow(&flow, Some(&subject)).await?;
         Ok(StartedFlow {
             token,
             expires_at: flow.expires_at,
@@ -149,40 +157,52 @@ impl LinkService {
                 prefix: court.ecf_login_prefix.as_str().to_owned(),
             });
         }
-        let account = self
+        // The account, its link and its failed sign-ins in one read.
+        let found = self
             .store
-            .ecf_account(&flow.court_id, &cmd.ecf_login)
+            .ecf_sign_in(&flow.court_id, &cmd.ecf_login)
             .await?;
         // A retired password is NULL and so verifies like an unknown login.
-        let stored = account.as_ref().and_then(|a| a.password_hash.as_deref());
+        let stored = found
+            .as_ref()
+            .and_then(|f| f.account.password_hash.as_deref());
+        let seen = found
+            .as_ref()
+            .map(|f| f.failures.clone())
+            .unwrap_or_default();
         let subject = SignInSubject::ecf(&flow.court_id, &cmd.ecf_login);
         let owner = PasswordOwner::Ecf(flow.court_id.clone(), cmd.ecf_login.clone());
         self.credentials
-            .prove(slot, &subject, owner, &cmd.ecf_password, stored, facts)
+            .prove(slot, owner, &cmd.ecf_password, stored, &seen, facts)
             .await?;
-        self.credentials.settle(&subject).await?;
-        // The hash just proven: ConfirmLink retires the password only if this
-        // hash is still the one stored.
-        let proven_hash = stored
-            .map(str::to_owned)
-            .ok_or(LinkError::InvalidCredentials)?;
-        let account = account.ok_or(LinkError::InvalidCredentials)?;
-        if self
-            .store
-            .link_of_ecf(&flow.court_id, &account.login)
-            .await?
-            .is_some()
-        {
+        // Proven, so both are there; the hash just proven is kept:
+        // ConfirmLink retires the password only if it is still the one stored.
+        let (Some(found), Some(proven_hash)) = (&found, stored) else {
+            return Err(LinkError::InvalidCredentials);
+        };
+        // Read before the hash: an early answer only, as ConfirmLink checks
+        // again inside its transaction.
+        if found.link.is_some() {
+            self.credentials.settle(&subject).await?;
             return Err(LinkError::EcfAccountAlreadyLinked);
         }
+        // The attempt is given back with the flow's update, whether or not
+        // the flow is still there to update.
+        let account = &found.account;
         if !self
             .store
-            .record_ecf_verified(flow.id, &account.login, &proven_hash, self.clock.now())
+            .record_ecf_verified(
+                flow.id,
+                &account.login,
+                proven_hash,
+                self.clock.now(),
+                Some(&subject),
+            )
             .await?
         {
             return Err(LinkError::FlowNotFoundOrExpired);
         }
-        Ok(account.into())
+        Ok(account.clone().into())
     }
 
     /// Step 4: both accounts side by side, and what linking will do.

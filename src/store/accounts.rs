@@ -1,7 +1,7 @@
 //! Courts and the accounts on both sides of a link.
 use async_trait::async_trait;
 
-use super::{LinkRecord, StoreError};
+use super::{LinkRecord, SeenFailures, StoreError};
 use crate::domain::{
     CourtEnvironment, CourtId, CourtName, DisplayName, EcfLogin, EcfLoginPrefix, PacerUsername,
 };
@@ -73,6 +73,19 @@ pub struct PacerSignIn {
     pub totp: Option<super::TotpEnrollment>,
     /// Its link in the court, if linked there.
     pub link: Option<LinkRecord>,
+    /// Its failed sign-ins, read with it.
+    pub failures: SeenFailures,
+}
+
+/// What a CM/ECF sign-in (VerifyEcf) needs, read in one lookup.
+#[derive(Debug, Clone)]
+pub struct EcfSignIn {
+    /// The account.
+    pub account: EcfAccountRecord,
+    /// Its link, if linked.
+    pub link: Option<LinkRecord>,
+    /// Its failed sign-ins, read with it.
+    pub failures: SeenFailures,
 }
 
 /// The account a status lookup names, from either side.
@@ -134,6 +147,14 @@ pub trait AccountStore: Send + Sync {
         court: &CourtId,
         username: &PacerUsername,
     ) -> Result<Option<PacerSignIn>, StoreError>;
+
+    /// A CM/ECF account with its link and its failed sign-ins, in one
+    /// statement: what VerifyEcf reads.
+    async fn ecf_sign_in(
+        &self,
+        court: &CourtId,
+        login: &EcfLogin,
+    ) -> Result<Option<EcfSignIn>, StoreError>;
 
     /// In one statement: `None` when the court does not exist, otherwise
     /// whether the account exists and its link in the court. The hot path of

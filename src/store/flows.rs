@@ -3,7 +3,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::StoreError;
+use super::{SignInSubject, StoreError};
 use crate::domain::{ClientCode, CourtId, EcfLogin, FlowTokenHash, PacerUsername};
 
 /// A link in force.
@@ -120,8 +120,15 @@ pub trait FlowStore: Send + Sync {
     /// The link a confirmed flow created, if it still stands.
     async fn link_of_flow(&self, flow_id: Uuid) -> Result<Option<LinkRecord>, StoreError>;
 
-    /// Stores a new flow at the PACER-authenticated stage.
-    async fn create_flow(&self, flow: &NewFlow) -> Result<(), StoreError>;
+    /// Stores a new flow at the PACER-authenticated stage; with
+    /// `give_back`, gives back the attempt the sign-in that started it
+    /// counted (as [`super::LockoutStore::clear_failures`] at its start),
+    /// in the same commit.
+    async fn create_flow(
+        &self,
+        flow: &NewFlow,
+        give_back: Option<&SignInSubject>,
+    ) -> Result<(), StoreError>;
     /// The flow stored under a token hash, if it exists and has not expired at `now`.
     async fn live_flow(
         &self,
@@ -130,13 +137,16 @@ pub trait FlowStore: Send + Sync {
     ) -> Result<Option<FlowRecord>, StoreError>;
     /// Records a proven CM/ECF account, and the password hash the proof
     /// matched, on a live, unconfirmed flow. Returns false when the flow is
-    /// gone, expired or already confirmed.
+    /// gone, expired or already confirmed. With `give_back`, gives back the
+    /// attempt the CM/ECF sign-in counted, in the same commit and whatever
+    /// became of the flow (the password was proven either way).
     async fn record_ecf_verified(
         &self,
         flow_id: Uuid,
         login: &EcfLogin,
         proven_hash: &str,
         now: DateTime<Utc>,
+        give_back: Option<&SignInSubject>,
     ) -> Result<bool, StoreError>;
 
     /// In one transaction: moves the flow from verified (with this CM/ECF

@@ -90,6 +90,20 @@ pub enum FailureOutcome {
     AlreadyLocked,
 }
 
+/// A subject's failure state as it was read with its account, so that
+/// counting the attempt needs no read of its own. Only a starting guess:
+/// the count is written only if the row has not changed since.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SeenFailures {
+    /// Not read: the count reads the row itself.
+    #[default]
+    NotRead,
+    /// The subject had no failure row.
+    NoRow,
+    /// The subject's row, and its version when read.
+    Row(FailureRow, i64),
+}
+
 /// Failed sign-ins and the locks they lead to.
 #[async_trait]
 pub trait LockoutStore: Send + Sync {
@@ -106,6 +120,21 @@ pub trait LockoutStore: Send + Sync {
     async fn record_failure(
         &self,
         subject: &SignInSubject,
+        now: DateTime<Utc>,
+        policy: &LockoutPolicy,
+    ) -> Result<FailureOutcome, StoreError> {
+        self.record_failure_seen(subject, &SeenFailures::NotRead, now, policy)
+            .await
+    }
+
+    /// [`Self::record_failure`], starting from the state `seen` read with
+    /// the account: one statement instead of two when nobody counted a
+    /// failure of the subject in between; a stale `seen` costs a re-read,
+    /// never a lost or double count.
+    async fn record_failure_seen(
+        &self,
+        subject: &SignInSubject,
+        seen: &SeenFailures,
         now: DateTime<Utc>,
         policy: &LockoutPolicy,
     ) -> Result<FailureOutcome, StoreError>;

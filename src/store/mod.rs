@@ -24,7 +24,7 @@ use std::{sync::Arc, time::Duration};
 use async_trait::async_trait;
 
 pub use accounts::{
-    AccountKey, AccountStatus, AccountStore, CourtRecord, EcfAccountRecord, NewCourt,
+    AccountKey, AccountStatus, AccountStore, CourtRecord, EcfAccountRecord, EcfSignIn, NewCourt,
     NewEcfAccount, NewPacerAccount, PacerAccountRecord, PacerSignIn, PasswordOwner,
 };
 pub use audit::{AuditCursor, AuditFilter, AuditRecord, AuditStore, NewAuditEvent};
@@ -37,7 +37,7 @@ pub use flows::{
 };
 pub use housekeeping::{HousekeepingLock, HousekeepingStore, PurgeCutoffs, PurgeTarget};
 pub use import::{ImportAccount, ImportMode, ImportResult, ImportStore};
-pub use lockout::{FailureOutcome, LockoutPolicy, LockoutStore, SignInSubject};
+pub use lockout::{FailureOutcome, LockoutPolicy, LockoutStore, SeenFailures, SignInSubject};
 pub use requests::{Claimed, RequestKey, RequestStore};
 pub use second_factor::{SecondFactorStore, TotpEnrollment};
 pub use security::SecurityRecord;

@@ -32,12 +32,18 @@ pub async fn ecf_verification_is_recorded_only_on_open_flows(f: Fixture) {
 
     let expired = f
         .store
-        .record_ecf_verified(flow.id, &login("cobob"), "hash", start + Duration::hours(1))
+        .record_ecf_verified(
+            flow.id,
+            &login("cobob"),
+            "hash",
+            start + Duration::hours(1),
+            None,
+        )
         .await
         .unwrap();
     let unknown = f
         .store
-        .record_ecf_verified(uuid::Uuid::new_v4(), &login("cobob"), "hash", start)
+        .record_ecf_verified(uuid::Uuid::new_v4(), &login("cobob"), "hash", start, None)
         .await
         .unwrap();
 

@@ -208,3 +208,169 @@ pub async fn unlocking_an_account_that_never_failed_does_nothing(f: Fixture) {
         .unwrap();
     assert_eq!(seen.unwrap().failures, None);
 }
+
+fn loose() -> LockoutPolicy {
+    LockoutPolicy {
+        threshold: 100,
+        ..strict()
+    }
+}
+
+/// The sign-in reads bring the subject's failure row (and VerifyEcf's its
+/// link), so that counting the attempt needs no read of its own.
+pub async fn sign_in_reads_carry_the_failure_row_and_the_link(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let at = now();
+    let alice = SignInSubject::pacer(&pacer("alice"));
+    let coalice = SignInSubject::ecf(&court_id(), &login("coalice"));
+    let pacer_seen = async || {
+        let read = f.store.pacer_sign_in(&court_id(), &pacer("alice")).await;
+        read.unwrap().unwrap().failures
+    };
+    let ecf_read = async |name: &str| {
+        let read = f.store.ecf_sign_in(&court_id(), &login(name)).await;
+        read.unwrap().unwrap()
+    };
+    assert_eq!(pacer_seen().await, SeenFailures::NoRow);
+    assert_eq!(ecf_read("coalice").await.failures, SeenFailures::NoRow);
+
+    f.store.record_failure(&alice, at, &loose()).await.unwrap();
+    for _ in 0..2 {
+        f.store
+            .record_failure(&coalice, at, &loose())
+            .await
+            .unwrap();
+    }
+    let flow = verified_flow(f.store.as_ref(), "alice", "coalice", at).await;
+    f.store
+        .confirm_link(&flow, &login("coalice"), at)
+        .await
+        .unwrap();
+
+    let consecutive = |seen: SeenFailures| match seen {
+        SeenFailures::Row(row, _) => row.consecutive,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(consecutive(pacer_seen().await), 1);
+    let coalice_read = ecf_read("coalice").await;
+    assert_eq!(consecutive(coalice_read.failures), 2);
+    let link = coalice_read.link.expect("linked");
+    assert_eq!(
+        (link.ecf_login, link.pacer_username),
+        (login("coalice"), pacer("alice"))
+    );
+    let cobob_read = ecf_read("cobob").await;
+    assert_eq!(cobob_read.failures, SeenFailures::NoRow);
+    assert_eq!(cobob_read.link, None);
+    let nobody = f.store.ecf_sign_in(&court_id(), &login("conobody")).await;
+    assert!(nobody.unwrap().is_none());
+}
+
+/// A count that starts from a read other failures overtook is neither lost
+/// nor counted twice: the write finds the row moved and counts again on it.
+pub async fn a_count_from_an_overtaken_read_is_neither_lost_nor_doubled(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let at = now();
+    let subject = SignInSubject::pacer(&pacer("alice"));
+    let seen = async || {
+        let read = f.store.pacer_sign_in(&court_id(), &pacer("alice")).await;
+        read.unwrap().unwrap().failures
+    };
+    let count = async |seen: &SeenFailures| {
+        let policy = loose();
+        let outcome = f.store.record_failure_seen(&subject, seen, at, &policy);
+        match outcome.await.unwrap() {
+            FailureOutcome::Counted { consecutive } => consecutive,
+            other => panic!("{other:?}"),
+        }
+    };
+
+    // Read before the row existed; another failure created it meanwhile.
+    let no_row = seen().await;
+    assert_eq!(count(&SeenFailures::NotRead).await, 1);
+    assert_eq!(count(&no_row).await, 2);
+    // Read with the row; another failure moved it on meanwhile.
+    let overtaken = seen().await;
+    assert_eq!(count(&SeenFailures::NotRead).await, 3);
+    assert_eq!(count(&overtaken).await, 4);
+    // Read and not overtaken.
+    let fresh = seen().await;
+    assert_eq!(count(&fresh).await, 5);
+    let alice = PasswordOwner::Pacer(pacer("alice"));
+    let failures = f.store.security(&alice).await.unwrap().unwrap().failures;
+    let failures = failures.unwrap();
+    assert_eq!((failures.consecutive, failures.hour_count), (5, 5));
+}
+
+/// A proven sign-in's attempt is given back in the same write as the flow
+/// it starts or the verification it records, even when the flow to update
+/// is gone.
+pub async fn starting_or_verifying_a_flow_gives_the_sign_in_back(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    let failed_at = now();
+    let at = failed_at + Duration::seconds(5);
+    let alice = PasswordOwner::Pacer(pacer("alice"));
+    let coalice = PasswordOwner::Ecf(court_id(), login("coalice"));
+    let cobob = PasswordOwner::Ecf(court_id(), login("cobob"));
+    for owner in [&alice, &coalice, &cobob] {
+        let subject = SignInSubject::of(owner);
+        f.store
+            .record_failure(&subject, failed_at, &loose())
+            .await
+            .unwrap();
+        // The attempt being proven.
+        f.store
+            .record_failure(&subject, at, &loose())
+            .await
+            .unwrap();
+    }
+
+    let token = FlowToken::generate();
+    let flow = NewFlow {
+        id: uuid::Uuid::new_v4(),
+        token_hash: token.hash(),
+        court_id: court_id(),
+        pacer_username: pacer("alice"),
+        client_code: ClientCode::default(),
+        created_at: at,
+        expires_at: at + Duration::minutes(10),
+    };
+    let given = SignInSubject::of(&alice);
+    f.store.create_flow(&flow, Some(&given)).await.unwrap();
+    let verified = f
+        .store
+        .record_ecf_verified(
+            flow.id,
+            &login("coalice"),
+            "ecf-hash-of-alice",
+            at,
+            Some(&SignInSubject::of(&coalice)),
+        )
+        .await;
+    assert!(verified.unwrap());
+    let gone = f
+        .store
+        .record_ecf_verified(
+            uuid::Uuid::new_v4(),
+            &login("cobob"),
+            "ecf-hash-of-bob",
+            at,
+            Some(&SignInSubject::of(&cobob)),
+        )
+        .await;
+    assert!(!gone.unwrap());
+
+    let live = f.store.live_flow(&token.hash(), at).await.unwrap().unwrap();
+    assert_eq!(live.stage, FlowStage::EcfVerified(login("coalice")));
+    for owner in [&alice, &coalice, &cobob] {
+        let seen = f.store.security(owner).await.unwrap().unwrap();
+        let failures = seen.failures.clone().unwrap();
+        assert_eq!(seen.last_success_at, Some(at), "{owner:?}");
+        assert_eq!(seen.last_failed_at, Some(failed_at), "{owner:?}");
+        assert_eq!(
+            (failures.consecutive, failures.hour_count),
+            (0, 1),
+            "{owner:?}"
+        );
+    }
+}

@@ -42,20 +42,23 @@ pub async fn prepared_flows(app: &TestApp, count: usize) -> Vec<String> {
         let token = FlowToken::generate();
         let id = uuid::Uuid::new_v4();
         store
-            .create_flow(&NewFlow {
-                id,
-                token_hash: token.hash(),
-                court_id: court.clone(),
-                pacer_username: username,
-                client_code: ClientCode::default(),
-                created_at: now,
-                expires_at: now + chrono::Duration::minutes(10),
-            })
+            .create_flow(
+                &NewFlow {
+                    id,
+                    token_hash: token.hash(),
+                    court_id: court.clone(),
+                    pacer_username: username,
+                    client_code: ClientCode::default(),
+                    created_at: now,
+                    expires_at: now + chrono::Duration::minutes(10),
+                },
+                None,
+            )
             .await
             .unwrap();
         assert!(
             store
-                .record_ecf_verified(id, &login, "unused", now)
+                .record_ecf_verified(id, &login, "unused", now, None)
                 .await
                 .unwrap()
         );

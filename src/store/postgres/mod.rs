@@ -63,6 +63,7 @@ impl Dialect for PgStore {
     type WriteGuard<'a> = ();
 
     const SYSTEM: &'static str = "postgresql";
+    const WRITES_IN_WITH: bool = true;
 
     fn namespace(&self) -> &str {
         &self.database

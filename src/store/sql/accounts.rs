@@ -1,15 +1,18 @@
 //! Courts and accounts in SQL.
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 use uuid::Uuid;
 
+use super::lockout::{JOINED_FAILURE_COLUMNS, seen_failures};
 use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
 use crate::domain::{CourtId, EcfLogin, PacerUsername, environment_text};
 use crate::store::{
-    AccountKey, AccountStatus, AccountStore, CourtRecord, EcfAccountRecord, NewCourt,
-    NewEcfAccount, NewPacerAccount, PacerAccountRecord, PacerSignIn, PasswordOwner, StoreError,
-    TotpEnrollment,
+    AccountKey, AccountStatus, AccountStore, CourtRecord, EcfAccountRecord, EcfSignIn, NewCourt,
+    NewEcfAccount, NewPacerAccount, PacerAccountRecord, PacerSignIn, PasswordOwner, SignInSubject,
+    StoreError, TotpEnrollment,
 };
 
 const INSERT_COURT: &str = "INSERT INTO courts (court_id, name, ecf_login_prefix, environment, created_at) VALUES ($1, $2, $3, $4, $5)";
@@ -29,12 +32,32 @@ const INSERT_ECF_ACCOUNT: &str = "INSERT INTO ecf_accounts \
 const SELECT_ECF_ACCOUNT: &str = "SELECT court_id, login, password_hash, display_name \
      FROM ecf_accounts WHERE court_id = $1 AND login = $2";
 
-/// The two tables share no column name, so the row decodes as both.
-const SELECT_PACER_SIGN_IN: &str = "SELECT a.username, a.password_hash, a.display_name, \
-     a.upgraded, a.totp_secret, a.totp_last_step, \
-     l.court_id, l.ecf_login, l.pacer_username, l.linked_at \
-     FROM pacer_accounts a LEFT JOIN links l ON l.court_id = $1 AND l.pacer_username = a.username \
-     WHERE a.username = $2";
+/// The three tables share no column name, so the row decodes as each; the
+/// failure row ($3, $4) spares the attempt's count a read of its own.
+static SELECT_PACER_SIGN_IN: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT a.username, a.password_hash, a.display_name, \
+         a.upgraded, a.totp_secret, a.totp_last_step, \
+         l.court_id, l.ecf_login, l.pacer_username, l.linked_at, {JOINED_FAILURE_COLUMNS} \
+         FROM pacer_accounts a \
+         LEFT JOIN links l ON l.court_id = $1 AND l.pacer_username = a.username \
+         LEFT JOIN sign_in_failures f ON f.subject_kind = $3 AND f.subject = $4 \
+         WHERE a.username = $2"
+    )
+});
+
+/// A CM/ECF account with its link and its failure row ($3, $4): what
+/// VerifyEcf reads. The link's court is the account's.
+static SELECT_ECF_SIGN_IN: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT a.court_id, a.login, a.password_hash, a.display_name, \
+         l.ecf_login, l.pacer_username, l.linked_at, {JOINED_FAILURE_COLUMNS} \
+         FROM ecf_accounts a \
+         LEFT JOIN links l ON l.court_id = a.court_id AND l.ecf_login = a.login \
+         LEFT JOIN sign_in_failures f ON f.subject_kind = $3 AND f.subject = $4 \
+         WHERE a.court_id = $1 AND a.login = $2"
+    )
+});
 
 const ECF_ACCOUNT_STATUS: &str = "SELECT c.court_id, a.login AS account, \
      l.ecf_login, l.pacer_username, l.linked_at \
@@ -271,9 +294,12 @@ where
         court: &CourtId,
         username: &PacerUsername,
     ) -> Result<Option<PacerSignIn>, StoreError> {
-        let row = sqlx::query(SELECT_PACER_SIGN_IN)
+        let subject = SignInSubject::pacer(username);
+        let row = sqlx::query(SELECT_PACER_SIGN_IN.as_str())
             .bind(court.as_str())
             .bind(username.as_str())
+            .bind(subject.kind)
+            .bind(subject.subject.as_str())
             .fetch_optional(self.pool())
             .await
             .map_err(traced_error::<D>)?;
@@ -285,15 +311,49 @@ where
             }),
             None => None,
         };
-        let linked = Rows::<D>::column::<Option<String>>(&row, "court_id")?.is_some();
         Ok(Some(PacerSignIn {
             account: Rows::<D>::pacer_account(&row)?,
             totp,
-            link: if linked {
-                Some(Rows::<D>::link(&row)?)
-            } else {
-                None
-            },
+            link: Rows::<D>::joined_link(&row, "court_id")?,
+            failures: seen_failures::<D>(&row)?,
+        }))
+    }
+
+    #[tracing::instrument(
+        name = "db",
+        level = "info",
+        skip_all,
+        fields(
+            otel.name = "SELECT ecf_accounts",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "ecf_accounts",
+            code.function.name = "ecf_sign_in",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
+    )]
+    async fn ecf_sign_in(
+        &self,
+        court: &CourtId,
+        login: &EcfLogin,
+    ) -> Result<Option<EcfSignIn>, StoreError> {
+        let subject = SignInSubject::ecf(court, login);
+        let row = sqlx::query(SELECT_ECF_SIGN_IN.as_str())
+            .bind(court.as_str())
+            .bind(login.as_str())
+            .bind(subject.kind)
+            .bind(subject.subject.as_str())
+            .fetch_optional(self.pool())
+            .await
+            .map_err(traced_error::<D>)?;
+        let Some(row) = row else { return Ok(None) };
+        Ok(Some(EcfSignIn {
+            account: Rows::<D>::ecf_account(&row)?,
+            link: Rows::<D>::joined_link(&row, "ecf_login")?,
+            failures: seen_failures::<D>(&row)?,
         }))
     }
 

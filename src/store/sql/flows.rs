@@ -1,16 +1,19 @@
 //! Flows and links in SQL.
+use std::sync::LazyLock;
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 use uuid::Uuid;
 
+use super::lockout::{CLEAR_FAILURES, give_back};
 use super::rows::{LINK_COLUMNS, Rows};
 use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, changes::LinkChanges};
 use crate::domain::{CourtId, EcfLogin, FlowTokenHash, PacerUsername};
 use crate::store::{
-    ConfirmOutcome, FlowRecord, FlowStore, LinkRecord, NewFlow, ResetOutcome, StoreError,
-    UnlinkOutcome,
+    ConfirmOutcome, FlowRecord, FlowStore, LinkRecord, NewFlow, ResetOutcome, SignInSubject,
+    StoreError, UnlinkOutcome,
 };
 
 const INSERT_FLOW: &str = "INSERT INTO link_flows (flow_id, token_hash, court_id, \
@@ -24,6 +27,79 @@ const RECORD_ECF_VERIFIED: &str = "UPDATE link_flows \
      SET stage = 'ecf_verified', ecf_login = $2, ecf_verified_at = $3, ecf_proven_hash = $4 \
      WHERE flow_id = $1 AND stage IN ('pacer_authenticated', 'ecf_verified') \
      AND expires_at > $3";
+
+/// [`INSERT_FLOW`] giving back the sign-in that started the flow ($8, $9)
+/// at its start ($6).
+static INSERT_FLOW_GIVING_BACK: LazyLock<String> =
+    LazyLock::new(|| giving_back(INSERT_FLOW, "$8", "$9", "$6"));
+
+/// [`RECORD_ECF_VERIFIED`] giving back the CM/ECF sign-in ($5, $6) at $3.
+static RECORD_ECF_VERIFIED_GIVING_BACK: LazyLock<String> =
+    LazyLock::new(|| giving_back(RECORD_ECF_VERIFIED, "$5", "$6", "$3"));
+
+fn giving_back(write: &str, kind: &str, subject: &str, now: &str) -> String {
+    format!(
+        "WITH given_back AS ({}) {write}",
+        give_back(kind, subject, now)
+    )
+}
+
+/// A statement of dialect `D`, its parameters not yet bound.
+type Query<'q, D> = sqlx::query::Query<'q, <D as Dialect>::Db, Args<D>>;
+
+/// The statement of a write a successful sign-in's give-back may ride
+/// along with: `plain` alone, or `with_give_back` (the same write with the
+/// give-back in its `WITH` clause, the subject's placeholders after the
+/// write's own) where the dialect allows it.
+fn write_sql<D: Dialect>(
+    plain: &'static str,
+    with_give_back: &'static LazyLock<String>,
+    give_back: bool,
+) -> &'static str {
+    if give_back && D::WRITES_IN_WITH {
+        LazyLock::force(with_give_back).as_str()
+    } else {
+        plain
+    }
+}
+
+/// Runs `write` (its own parameters bound, its statement from
+/// [`write_sql`]) and gives back `give_back`'s attempt in the same commit,
+/// so a sign-in costs one commit less.
+async fn run_giving_back<'q, D>(
+    store: &D,
+    write: Query<'q, D>,
+    give_back: Option<(&'q SignInSubject, DateTime<Utc>)>,
+) -> Result<<D::Db as sqlx::Database>::QueryResult, StoreError>
+where
+    D: Dialect,
+    for<'c> &'c mut Conn<D>: Executor<'c, Database = D::Db>,
+    Args<D>: IntoArguments<D::Db>,
+    for<'a> &'a str: Encode<'a, D::Db> + Type<D::Db>,
+{
+    let Some((subject, now)) = give_back else {
+        return write.execute(store.pool()).await.map_err(traced_error::<D>);
+    };
+    if D::WRITES_IN_WITH {
+        return write
+            .bind(subject.kind)
+            .bind(subject.subject.as_str())
+            .execute(store.pool())
+            .await
+            .map_err(traced_error::<D>);
+    }
+    let mut tx = store.pool().begin().await.map_err(traced_error::<D>)?;
+    sqlx::query(CLEAR_FAILURES.as_str())
+        .bind(subject.kind)
+        .bind(subject.subject.as_str())
+        .bind(D::time_param(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(traced_error::<D>)?;
+    let done = write.execute(&mut *tx).await.map_err(traced_error::<D>)?;
+    tx.commit().await.map_err(traced_error::<D>)?;
+    Ok(done)
+}
 
 fn select_link(condition: &str) -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(format!(
@@ -150,19 +226,23 @@ where
             error.type = tracing::field::Empty,
         )
     )]
-    async fn create_flow(&self, flow: &NewFlow) -> Result<(), StoreError> {
+    async fn create_flow(
+        &self,
+        flow: &NewFlow,
+        give_back: Option<&SignInSubject>,
+    ) -> Result<(), StoreError> {
         let _writer = self.write_guard().await;
-        sqlx::query(INSERT_FLOW)
+        let sql = write_sql::<D>(INSERT_FLOW, &INSERT_FLOW_GIVING_BACK, give_back.is_some());
+        let write = sqlx::query(sql)
             .bind(flow.id)
             .bind(flow.token_hash.0.as_slice())
             .bind(flow.court_id.as_str())
             .bind(flow.pacer_username.as_str())
             .bind(flow.client_code.as_deref())
             .bind(D::time_param(flow.created_at))
-            .bind(D::time_param(flow.expires_at))
-            .execute(self.pool())
-            .await
-            .map_err(traced_error::<D>)?;
+            .bind(D::time_param(flow.expires_at));
+        let give_back = give_back.map(|subject| (subject, flow.created_at));
+        run_giving_back(self, write, give_back).await?;
         Ok(())
     }
 
@@ -219,16 +299,20 @@ where
         login: &EcfLogin,
         proven_hash: &str,
         now: DateTime<Utc>,
+        give_back: Option<&SignInSubject>,
     ) -> Result<bool, StoreError> {
         let _writer = self.write_guard().await;
-        let done = sqlx::query(RECORD_ECF_VERIFIED)
+        let sql = write_sql::<D>(
+            RECORD_ECF_VERIFIED,
+            &RECORD_ECF_VERIFIED_GIVING_BACK,
+            give_back.is_some(),
+        );
+        let write = sqlx::query(sql)
             .bind(flow_id)
             .bind(login.as_str())
             .bind(D::time_param(now))
-            .bind(proven_hash)
-            .execute(self.pool())
-            .await
-            .map_err(traced_error::<D>)?;
+            .bind(proven_hash);
+        let done = run_giving_back(self, write, give_back.map(|s| (s, now))).await?;
         Ok(D::rows_affected(&done) == 1)
     }
 

@@ -1,6 +1,7 @@
 //! Failed sign-ins in SQL: an optimistic compare-and-set, falling back to a
 //! row lock when one account is under a burst of guesses.
 use std::marker::PhantomData;
+use std::sync::LazyLock;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -12,8 +13,8 @@ use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
 use crate::store::lockout::{FailureRow, after_failure, locked};
 use crate::store::{
-    FailureOutcome, LockoutPolicy, LockoutStore, PasswordOwner, SecurityRecord, SignInSubject,
-    StoreError,
+    FailureOutcome, LockoutPolicy, LockoutStore, PasswordOwner, SecurityRecord, SeenFailures,
+    SignInSubject, StoreError,
 };
 
 /// Compare-and-set tries before a failure is counted under a row lock.
@@ -22,7 +23,7 @@ const FAILURE_CAS_ATTEMPTS: usize = 3;
 const FAILURE_COLUMNS: &str =
     "consecutive, last_failure_at, locked_until, lockouts, hour_start, hour_count";
 
-/// `prior_failed_at` keeps the time a success will put back (see CLEAR_FAILURES).
+/// `prior_failed_at` keeps the time a success will put back (see [`give_back`]).
 const WRITE_FAILURE: &str = "UPDATE sign_in_failures SET consecutive = $3, \
      last_failure_at = $4, prior_failed_at = last_failed_at, last_failed_at = $4, \
      locked_until = $5, lockouts = $6, hour_start = $7, hour_count = $8, \
@@ -38,11 +39,40 @@ const INSERT_FIRST_FAILURE: &str = "INSERT INTO sign_in_failures (subject_kind, 
      ON CONFLICT (subject_kind, subject) DO NOTHING";
 
 /// A success gives its counted attempt back, and with it the failure time
-/// that attempt recorded.
-const CLEAR_FAILURES: &str = "UPDATE sign_in_failures SET consecutive = 0, lockouts = 0, \
-     locked_until = NULL, last_success_at = $3, last_failed_at = prior_failed_at, \
-     hour_count = CASE WHEN hour_count > 0 THEN hour_count - 1 ELSE 0 END, \
-     version = version + 1 WHERE subject_kind = $1 AND subject = $2";
+/// that attempt recorded; `kind`, `subject` and `now` name the statement's
+/// placeholders, so that a write it rides along with can number its own.
+pub(super) fn give_back(kind: &str, subject: &str, now: &str) -> String {
+    format!(
+        "UPDATE sign_in_failures SET consecutive = 0, lockouts = 0, \
+         locked_until = NULL, last_success_at = {now}, last_failed_at = prior_failed_at, \
+         hour_count = CASE WHEN hour_count > 0 THEN hour_count - 1 ELSE 0 END, \
+         version = version + 1 WHERE subject_kind = {kind} AND subject = {subject}"
+    )
+}
+
+pub(super) static CLEAR_FAILURES: LazyLock<String> = LazyLock::new(|| give_back("$1", "$2", "$3"));
+
+/// The failure columns of a subject's row joined to its account's read as
+/// `f` (see [`seen_failures`]).
+pub(super) const JOINED_FAILURE_COLUMNS: &str = "f.consecutive, f.last_failure_at, \
+     f.locked_until, f.lockouts, f.hour_start, f.hour_count, f.version";
+
+/// The failure state of a row read with [`JOINED_FAILURE_COLUMNS`].
+pub(super) fn seen_failures<D>(row: &Row<D>) -> Result<SeenFailures, StoreError>
+where
+    D: Dialect,
+    for<'a> &'a str: ColumnIndex<Row<D>>,
+    String: Value<D::Db>,
+    i64: Value<D::Db>,
+    bool: Value<D::Db>,
+    Uuid: Value<D::Db>,
+{
+    if Rows::<D>::column::<Option<i64>>(row, "version")?.is_none() {
+        return Ok(SeenFailures::NoRow);
+    }
+    let (failures, version) = Failures::<D>::decode(row)?;
+    Ok(SeenFailures::Row(failures, version))
+}
 
 fn select_failure_row() -> sqlx::AssertSqlSafe<String> {
     sqlx::AssertSqlSafe(format!(
@@ -68,10 +98,7 @@ struct Failures<D>(PhantomData<D>);
 impl<D> Failures<D>
 where
     D: Dialect,
-    for<'c> &'c mut Conn<D>: Executor<'c, Database = D::Db>,
-    Args<D>: IntoArguments<D::Db>,
-    for<'a> &'a str: Encode<'a, D::Db> + Type<D::Db> + ColumnIndex<Row<D>>,
-    Option<D::Time>: for<'q> Encode<'q, D::Db>,
+    for<'a> &'a str: ColumnIndex<Row<D>>,
     String: Value<D::Db>,
     i64: Value<D::Db>,
     bool: Value<D::Db>,
@@ -88,7 +115,20 @@ where
         };
         Ok((failures, Rows::<D>::column(row, "version")?))
     }
+}
 
+impl<D> Failures<D>
+where
+    D: Dialect,
+    for<'c> &'c mut Conn<D>: Executor<'c, Database = D::Db>,
+    Args<D>: IntoArguments<D::Db>,
+    for<'a> &'a str: Encode<'a, D::Db> + Type<D::Db> + ColumnIndex<Row<D>>,
+    Option<D::Time>: for<'q> Encode<'q, D::Db>,
+    String: Value<D::Db>,
+    i64: Value<D::Db>,
+    bool: Value<D::Db>,
+    Uuid: Value<D::Db>,
+{
     /// A subject's failure state and its version, if it has a row.
     async fn read<'e, E>(
         executor: E,
@@ -246,18 +286,26 @@ where
             error.type = tracing::field::Empty,
         )
     )]
-    async fn record_failure(
+    async fn record_failure_seen(
         &self,
         subject: &SignInSubject,
+        seen: &SeenFailures,
         now: DateTime<Utc>,
         policy: &LockoutPolicy,
     ) -> Result<FailureOutcome, StoreError> {
         let _writer = self.write_guard().await;
-        // Fast path: read the row, work out the next state, and write it
-        // only if nobody wrote in between (the version): two statements and
-        // one commit, where a locking transaction takes four round trips.
+        // Fast path: read the row (or start from the state read with the
+        // account), work out the next state, and write it only if nobody
+        // wrote in between (the version): at most two statements and one
+        // commit, where a locking transaction takes four round trips.
+        let mut seen = seen.clone();
         for _ in 0..FAILURE_CAS_ATTEMPTS {
-            let Some((row, version)) = Failures::<D>::read(self.pool(), subject).await? else {
+            let current = match std::mem::take(&mut seen) {
+                SeenFailures::NotRead => Failures::<D>::read(self.pool(), subject).await?,
+                SeenFailures::NoRow => None,
+                SeenFailures::Row(row, version) => Some((row, version)),
+            };
+            let Some((row, version)) = current else {
                 if let Some(outcome) =
                     Failures::<D>::insert_first(self.pool(), subject, now, policy).await?
                 {
@@ -299,7 +347,7 @@ where
         now: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         let _writer = self.write_guard().await;
-        sqlx::query(CLEAR_FAILURES)
+        sqlx::query(CLEAR_FAILURES.as_str())
             .bind(subject.kind)
             .bind(subject.subject.as_str())
             .bind(D::time_param(now))

@@ -56,6 +56,10 @@ pub trait Dialect: Sized + Send + Sync + 'static {
 
     /// The `db.system.name` of this backend's spans.
     const SYSTEM: &'static str;
+    /// Whether a statement may carry an `UPDATE` in its `WITH` clause
+    /// (PostgreSQL): two writes then take one round trip and one commit;
+    /// otherwise they share a transaction.
+    const WRITES_IN_WITH: bool;
 
     /// The `db.namespace` of this backend's spans: the database's name.
     fn namespace(&self) -> &str;

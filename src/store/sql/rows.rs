@@ -88,6 +88,14 @@ where
         })
     }
 
+    /// A left-joined link: `None` when its non-null column `present` is NULL.
+    pub fn joined_link(row: &Row<D>, present: &str) -> Result<Option<LinkRecord>, StoreError> {
+        if Self::column::<Option<String>>(row, present)?.is_none() {
+            return Ok(None);
+        }
+        Self::link(row).map(Some)
+    }
+
     /// A flow.
     pub fn flow(row: &Row<D>) -> Result<FlowRecord, StoreError> {
         let stage: String = Self::column(row, "stage")?;

@@ -85,6 +85,7 @@ impl Dialect for SqliteStore {
     type WriteGuard<'a> = MutexGuard<'a, ()>;
 
     const SYSTEM: &'static str = "sqlite";
+    const WRITES_IN_WITH: bool = false;
 
     /// SQLite's name for the database a connection opened.
     fn namespace(&self) -> &str {
