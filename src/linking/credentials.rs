@@ -179,13 +179,11 @@ impl Credentials {
     ) -> Result<(CourtRecord, PacerSignIn), LinkError> {
         let slot = self.reserve()?;
         let court = self.court(court).await?;
-        // The account, its second factor and its link in one read.
-        let found = self.store.pacer_sign_in(&court.id, username).await?;
+        // The account, its second factor, its link and the username's failed
+        // sign-ins in one read, the same statements whether it exists or not.
+        let read = self.store.pacer_sign_in(&court.id, username).await?;
+        let (found, seen) = (read.found, read.failures);
         let stored = found.as_ref().map(|f| f.account.password_hash.as_str());
-        let seen = found
-            .as_ref()
-            .map(|f| f.failures.clone())
-            .unwrap_or_default();
         self.prove(
             slot,
             PasswordOwner::Pacer(username.clone()),

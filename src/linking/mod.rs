@@ -37,6 +37,7 @@ use crate::clock::Clock;
 use crate::domain::{CourtId, FlowToken};
 use crate::store::{
     ConfirmOutcome, CourtRecord, LinkRecord, NewFlow, PasswordOwner, SignInSubject, Store,
+    StoreError,
 };
 
 /// What ConfirmLink says on success, word for word from the court's page.
@@ -129,7 +130,8 @@ impl LinkService {
             created_at: now,
             expires_at: now + self.flow_ttl,
         };
-        self.store.create_flow(&flow, Some(&subject)).await?;
+        let created = self.store.create_flow(&flow, Some(&subject)).await;
+        self.given_back_or_settle(&subject, created).await?;
         Ok(StartedFlow {
             token,
             expires_at: flow.expires_at,
@@ -157,19 +159,17 @@ impl LinkService {
                 prefix: court.ecf_login_prefix.as_str().to_owned(),
             });
         }
-        // The account, its link and its failed sign-ins in one read.
-        let found = self
+        // The account, its link and the login's failed sign-ins in one read,
+        // the same statements whether it exists or not.
+        let read = self
             .store
             .ecf_sign_in(&flow.court_id, &cmd.ecf_login)
             .await?;
+        let (found, seen) = (read.found, read.failures);
         // A retired password is NULL and so verifies like an unknown login.
         let stored = found
             .as_ref()
             .and_then(|f| f.account.password_hash.as_deref());
-        let seen = found
-            .as_ref()
-            .map(|f| f.failures.clone())
-            .unwrap_or_default();
         let subject = SignInSubject::ecf(&flow.court_id, &cmd.ecf_login);
         let owner = PasswordOwner::Ecf(flow.court_id.clone(), cmd.ecf_login.clone());
         self.credentials
@@ -189,7 +189,7 @@ impl LinkService {
         // The attempt is given back with the flow's update, whether or not
         // the flow is still there to update.
         let account = &found.account;
-        if !self
+        let recorded = self
             .store
             .record_ecf_verified(
                 flow.id,
@@ -198,8 +198,8 @@ impl LinkService {
                 self.clock.now(),
                 Some(&subject),
             )
-            .await?
-        {
+            .await;
+        if !self.given_back_or_settle(&subject, recorded).await? {
             return Err(LinkError::FlowNotFoundOrExpired);
         }
         Ok(account.clone().into())
@@ -284,6 +284,24 @@ impl LinkService {
             }
         }
         Err(LinkError::FlowNotFoundOrExpired)
+    }
+
+    /// The result of a write that was to give back `subject`'s proven
+    /// attempt in its commit. If it failed, nothing of it was committed:
+    /// the attempt is given back on its own (best effort; the write's error
+    /// is the answer), so a database fault does not count against a filer
+    /// who proved the password.
+    async fn given_back_or_settle<T>(
+        &self,
+        subject: &SignInSubject,
+        result: Result<T, StoreError>,
+    ) -> Result<T, LinkError> {
+        if result.is_err()
+            && let Err(error) = self.credentials.settle(subject).await
+        {
+            tracing::warn!(%error, "a proven sign-in's attempt stays counted");
+        }
+        Ok(result?)
     }
 
     async fn live_flow(&self, token: &FlowToken, facts: &AuditFacts) -> Result<AnyFlow, LinkError> {

@@ -73,8 +73,26 @@ pub struct PacerSignIn {
     pub totp: Option<super::TotpEnrollment>,
     /// Its link in the court, if linked there.
     pub link: Option<LinkRecord>,
-    /// Its failed sign-ins, read with it.
+}
+
+/// A sign-in's read: the account if it exists, and the failed sign-ins of
+/// its subject either way (an unknown name is counted too).
+#[derive(Debug, Clone)]
+pub struct SignInRead<T> {
+    /// The account, if it exists.
+    pub found: Option<T>,
+    /// The subject's failed sign-ins, read with it.
     pub failures: SeenFailures,
+}
+
+impl<T> SignInRead<T> {
+    /// No such account; its subject's failures as read.
+    pub fn unknown(failures: SeenFailures) -> Self {
+        Self {
+            found: None,
+            failures,
+        }
+    }
 }
 
 /// What a CM/ECF sign-in (VerifyEcf) needs, read in one lookup.
@@ -84,8 +102,6 @@ pub struct EcfSignIn {
     pub account: EcfAccountRecord,
     /// Its link, if linked.
     pub link: Option<LinkRecord>,
-    /// Its failed sign-ins, read with it.
-    pub failures: SeenFailures,
 }
 
 /// The account a status lookup names, from either side.
@@ -140,21 +156,22 @@ pub trait AccountStore: Send + Sync {
         login: &EcfLogin,
     ) -> Result<Option<EcfAccountRecord>, StoreError>;
 
-    /// A PACER account with its second factor and its link in `court`, in
-    /// one statement: what every PACER sign-in reads.
+    /// A PACER account with its second factor and its link in `court`, and
+    /// the failed sign-ins of the username whether or not it exists, in one
+    /// statement: what every PACER sign-in reads.
     async fn pacer_sign_in(
         &self,
         court: &CourtId,
         username: &PacerUsername,
-    ) -> Result<Option<PacerSignIn>, StoreError>;
+    ) -> Result<SignInRead<PacerSignIn>, StoreError>;
 
-    /// A CM/ECF account with its link and its failed sign-ins, in one
-    /// statement: what VerifyEcf reads.
+    /// A CM/ECF account with its link, and the failed sign-ins of the login
+    /// whether or not it exists, in one statement: what VerifyEcf reads.
     async fn ecf_sign_in(
         &self,
         court: &CourtId,
         login: &EcfLogin,
-    ) -> Result<Option<EcfSignIn>, StoreError>;
+    ) -> Result<SignInRead<EcfSignIn>, StoreError>;
 
     /// In one statement: `None` when the court does not exist, otherwise
     /// whether the account exists and its link in the court. The hot path of

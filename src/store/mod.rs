@@ -25,7 +25,7 @@ use async_trait::async_trait;
 
 pub use accounts::{
     AccountKey, AccountStatus, AccountStore, CourtRecord, EcfAccountRecord, EcfSignIn, NewCourt,
-    NewEcfAccount, NewPacerAccount, PacerAccountRecord, PacerSignIn, PasswordOwner,
+    NewEcfAccount, NewPacerAccount, PacerAccountRecord, PacerSignIn, PasswordOwner, SignInRead,
 };
 pub use audit::{AuditCursor, AuditFilter, AuditRecord, AuditStore, NewAuditEvent};
 pub use coverage::{CoverageCounts, CoverageStore, EcfAccountListing, LinkStateFilter};

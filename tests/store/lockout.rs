@@ -217,22 +217,24 @@ fn loose() -> LockoutPolicy {
 }
 
 /// The sign-in reads bring the subject's failure row (and VerifyEcf's its
-/// link), so that counting the attempt needs no read of its own.
+/// link), so that counting the attempt needs no read of its own, whether or
+/// not the account exists (an extra read for unknown names would time them).
 pub async fn sign_in_reads_carry_the_failure_row_and_the_link(f: Fixture) {
     seed(f.store.as_ref()).await;
     let at = now();
     let alice = SignInSubject::pacer(&pacer("alice"));
     let coalice = SignInSubject::ecf(&court_id(), &login("coalice"));
-    let pacer_seen = async || {
-        let read = f.store.pacer_sign_in(&court_id(), &pacer("alice")).await;
-        read.unwrap().unwrap().failures
+    let pacer_seen = async |name: &str| {
+        let read = f.store.pacer_sign_in(&court_id(), &pacer(name)).await;
+        read.unwrap().failures
     };
     let ecf_read = async |name: &str| {
         let read = f.store.ecf_sign_in(&court_id(), &login(name)).await;
-        read.unwrap().unwrap()
+        read.unwrap()
     };
-    assert_eq!(pacer_seen().await, SeenFailures::NoRow);
+    assert_eq!(pacer_seen("alice").await, SeenFailures::NoRow);
     assert_eq!(ecf_read("coalice").await.failures, SeenFailures::NoRow);
+    assert_eq!(pacer_seen("nobody").await, SeenFailures::NoRow);
 
     f.store.record_failure(&alice, at, &loose()).await.unwrap();
     for _ in 0..2 {
@@ -240,6 +242,12 @@ pub async fn sign_in_reads_carry_the_failure_row_and_the_link(f: Fixture) {
             .record_failure(&coalice, at, &loose())
             .await
             .unwrap();
+    }
+    // Names with no account are counted too, and read the same way.
+    let nobody = SignInSubject::pacer(&pacer("nobody"));
+    let conobody = SignInSubject::ecf(&court_id(), &login("conobody"));
+    for subject in [&nobody, &conobody] {
+        f.store.record_failure(subject, at, &loose()).await.unwrap();
     }
     let flow = verified_flow(f.store.as_ref(), "alice", "coalice", at).await;
     f.store
@@ -251,19 +259,21 @@ pub async fn sign_in_reads_carry_the_failure_row_and_the_link(f: Fixture) {
         SeenFailures::Row(row, _) => row.consecutive,
         other => panic!("{other:?}"),
     };
-    assert_eq!(consecutive(pacer_seen().await), 1);
+    assert_eq!(consecutive(pacer_seen("alice").await), 1);
+    assert_eq!(consecutive(pacer_seen("nobody").await), 1);
     let coalice_read = ecf_read("coalice").await;
     assert_eq!(consecutive(coalice_read.failures), 2);
-    let link = coalice_read.link.expect("linked");
+    let link = coalice_read.found.expect("exists").link.expect("linked");
     assert_eq!(
         (link.ecf_login, link.pacer_username),
         (login("coalice"), pacer("alice"))
     );
     let cobob_read = ecf_read("cobob").await;
     assert_eq!(cobob_read.failures, SeenFailures::NoRow);
-    assert_eq!(cobob_read.link, None);
-    let nobody = f.store.ecf_sign_in(&court_id(), &login("conobody")).await;
-    assert!(nobody.unwrap().is_none());
+    assert_eq!(cobob_read.found.expect("exists").link, None);
+    let conobody_read = ecf_read("conobody").await;
+    assert!(conobody_read.found.is_none());
+    assert_eq!(consecutive(conobody_read.failures), 1);
 }
 
 /// A count that starts from a read other failures overtook is neither lost
@@ -274,7 +284,7 @@ pub async fn a_count_from_an_overtaken_read_is_neither_lost_nor_doubled(f: Fixtu
     let subject = SignInSubject::pacer(&pacer("alice"));
     let seen = async || {
         let read = f.store.pacer_sign_in(&court_id(), &pacer("alice")).await;
-        read.unwrap().unwrap().failures
+        read.unwrap().failures
     };
     let count = async |seen: &SeenFailures| {
         let policy = loose();

@@ -11,8 +11,8 @@ use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
 use crate::domain::{CourtId, EcfLogin, PacerUsername, environment_text};
 use crate::store::{
     AccountKey, AccountStatus, AccountStore, CourtRecord, EcfAccountRecord, EcfSignIn, NewCourt,
-    NewEcfAccount, NewPacerAccount, PacerAccountRecord, PacerSignIn, PasswordOwner, SignInSubject,
-    StoreError, TotpEnrollment,
+    NewEcfAccount, NewPacerAccount, PacerAccountRecord, PacerSignIn, PasswordOwner, SignInRead,
+    SignInSubject, StoreError, TotpEnrollment,
 };
 
 const INSERT_COURT: &str = "INSERT INTO courts (court_id, name, ecf_login_prefix, environment, created_at) VALUES ($1, $2, $3, $4, $5)";
@@ -33,29 +33,32 @@ const SELECT_ECF_ACCOUNT: &str = "SELECT court_id, login, password_hash, display
      FROM ecf_accounts WHERE court_id = $1 AND login = $2";
 
 /// The three tables share no column name, so the row decodes as each; the
-/// failure row ($3, $4) spares the attempt's count a read of its own.
+/// failure row ($3, $4) spares the attempt's count a read of its own. One
+/// row whether or not the account exists, so that an unknown username costs
+/// the same statements as a known one.
 static SELECT_PACER_SIGN_IN: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT a.username, a.password_hash, a.display_name, \
          a.upgraded, a.totp_secret, a.totp_last_step, \
          l.court_id, l.ecf_login, l.pacer_username, l.linked_at, {JOINED_FAILURE_COLUMNS} \
-         FROM pacer_accounts a \
+         FROM (SELECT 1 AS one) one \
+         LEFT JOIN pacer_accounts a ON a.username = $2 \
          LEFT JOIN links l ON l.court_id = $1 AND l.pacer_username = a.username \
-         LEFT JOIN sign_in_failures f ON f.subject_kind = $3 AND f.subject = $4 \
-         WHERE a.username = $2"
+         LEFT JOIN sign_in_failures f ON f.subject_kind = $3 AND f.subject = $4"
     )
 });
 
 /// A CM/ECF account with its link and its failure row ($3, $4): what
-/// VerifyEcf reads. The link's court is the account's.
+/// VerifyEcf reads, one row whether or not the account exists. The link's
+/// court is the account's.
 static SELECT_ECF_SIGN_IN: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT a.court_id, a.login, a.password_hash, a.display_name, \
          l.ecf_login, l.pacer_username, l.linked_at, {JOINED_FAILURE_COLUMNS} \
-         FROM ecf_accounts a \
+         FROM (SELECT 1 AS one) one \
+         LEFT JOIN ecf_accounts a ON a.court_id = $1 AND a.login = $2 \
          LEFT JOIN links l ON l.court_id = a.court_id AND l.ecf_login = a.login \
-         LEFT JOIN sign_in_failures f ON f.subject_kind = $3 AND f.subject = $4 \
-         WHERE a.court_id = $1 AND a.login = $2"
+         LEFT JOIN sign_in_failures f ON f.subject_kind = $3 AND f.subject = $4"
     )
 });
 
@@ -293,17 +296,20 @@ where
         &self,
         court: &CourtId,
         username: &PacerUsername,
-    ) -> Result<Option<PacerSignIn>, StoreError> {
+    ) -> Result<SignInRead<PacerSignIn>, StoreError> {
         let subject = SignInSubject::pacer(username);
         let row = sqlx::query(SELECT_PACER_SIGN_IN.as_str())
             .bind(court.as_str())
             .bind(username.as_str())
             .bind(subject.kind)
             .bind(subject.subject.as_str())
-            .fetch_optional(self.pool())
+            .fetch_one(self.pool())
             .await
             .map_err(traced_error::<D>)?;
-        let Some(row) = row else { return Ok(None) };
+        let failures = seen_failures::<D>(&row)?;
+        if Rows::<D>::column::<Option<String>>(&row, "username")?.is_none() {
+            return Ok(SignInRead::unknown(failures));
+        }
         let totp = match Rows::<D>::column::<Option<Vec<u8>>>(&row, "totp_secret")? {
             Some(sealed_secret) => Some(TotpEnrollment {
                 sealed_secret,
@@ -311,12 +317,15 @@ where
             }),
             None => None,
         };
-        Ok(Some(PacerSignIn {
+        let found = PacerSignIn {
             account: Rows::<D>::pacer_account(&row)?,
             totp,
             link: Rows::<D>::joined_link(&row, "court_id")?,
-            failures: seen_failures::<D>(&row)?,
-        }))
+        };
+        Ok(SignInRead {
+            found: Some(found),
+            failures,
+        })
     }
 
     #[tracing::instrument(
@@ -339,22 +348,28 @@ where
         &self,
         court: &CourtId,
         login: &EcfLogin,
-    ) -> Result<Option<EcfSignIn>, StoreError> {
+    ) -> Result<SignInRead<EcfSignIn>, StoreError> {
         let subject = SignInSubject::ecf(court, login);
         let row = sqlx::query(SELECT_ECF_SIGN_IN.as_str())
             .bind(court.as_str())
             .bind(login.as_str())
             .bind(subject.kind)
             .bind(subject.subject.as_str())
-            .fetch_optional(self.pool())
+            .fetch_one(self.pool())
             .await
             .map_err(traced_error::<D>)?;
-        let Some(row) = row else { return Ok(None) };
-        Ok(Some(EcfSignIn {
+        let failures = seen_failures::<D>(&row)?;
+        if Rows::<D>::column::<Option<String>>(&row, "login")?.is_none() {
+            return Ok(SignInRead::unknown(failures));
+        }
+        let found = EcfSignIn {
             account: Rows::<D>::ecf_account(&row)?,
             link: Rows::<D>::joined_link(&row, "ecf_login")?,
-            failures: seen_failures::<D>(&row)?,
-        }))
+        };
+        Ok(SignInRead {
+            found: Some(found),
+            failures,
+        })
     }
 
     #[tracing::instrument(
