@@ -58,6 +58,8 @@ mark ConfirmLink
 call $S/ConfirmLink "{\"flow_token\":\"$TOKEN\"}" >/dev/null
 mark AuthenticatePacer-wrong-password-again
 call $S/AuthenticatePacer '{"court_id":"cod","username":"cquilty","password":"not-the-password"}' >/dev/null
+mark AuthenticatePacer-unknown-username
+call $S/AuthenticatePacer '{"court_id":"cod","username":"nosuchfiler","password":"not-the-password"}' >/dev/null
 mark AuthenticateFiler
 call $F/AuthenticateFiler '{"court_id":"cod","username":"hhumbert","password":"Humbert-Train-2021!"}' >/dev/null
 mark end
