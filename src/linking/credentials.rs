@@ -84,8 +84,9 @@ impl Credentials {
 
     /// Succeeds when `password` matches `stored` and the account is not
     /// locked (`seen`: its failures as read with it, if they were). Every
-    /// failure, a lock included, is the same `INVALID_CREDENTIALS`, after the same full-cost hash, so neither the
-    /// answer nor its timing says whether the account exists or is locked.
+    /// failure, a lock included, is the same `INVALID_CREDENTIALS`, after
+    /// the same full-cost hash, so neither the answer nor its timing says
+    /// whether the account exists or is locked.
     ///
     /// The attempt stays counted until [`Self::settle`]: a caller with a
     /// further factor to check settles only once that passes too. A lock

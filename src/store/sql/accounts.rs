@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 use uuid::Uuid;
 
-use super::lockout::{JOINED_FAILURE_COLUMNS, seen_failures};
+use super::lockout::{joined_failure_columns, seen_failures};
 use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, rows::Rows};
 use crate::domain::{CourtId, EcfLogin, PacerUsername, environment_text};
@@ -40,11 +40,12 @@ static SELECT_PACER_SIGN_IN: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT a.username, a.password_hash, a.display_name, \
          a.upgraded, a.totp_secret, a.totp_last_step, \
-         l.court_id, l.ecf_login, l.pacer_username, l.linked_at, {JOINED_FAILURE_COLUMNS} \
+         l.court_id, l.ecf_login, l.pacer_username, l.linked_at, {} \
          FROM (SELECT 1 AS one) one \
          LEFT JOIN pacer_accounts a ON a.username = $2 \
          LEFT JOIN links l ON l.court_id = $1 AND l.pacer_username = a.username \
-         LEFT JOIN sign_in_failures f ON f.subject_kind = $3 AND f.subject = $4"
+         LEFT JOIN sign_in_failures f ON f.subject_kind = $3 AND f.subject = $4",
+        joined_failure_columns()
     )
 });
 
@@ -54,11 +55,12 @@ static SELECT_PACER_SIGN_IN: LazyLock<String> = LazyLock::new(|| {
 static SELECT_ECF_SIGN_IN: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT a.court_id, a.login, a.password_hash, a.display_name, \
-         l.ecf_login, l.pacer_username, l.linked_at, {JOINED_FAILURE_COLUMNS} \
+         l.ecf_login, l.pacer_username, l.linked_at, {} \
          FROM (SELECT 1 AS one) one \
          LEFT JOIN ecf_accounts a ON a.court_id = $1 AND a.login = $2 \
          LEFT JOIN links l ON l.court_id = a.court_id AND l.ecf_login = a.login \
-         LEFT JOIN sign_in_failures f ON f.subject_kind = $3 AND f.subject = $4"
+         LEFT JOIN sign_in_failures f ON f.subject_kind = $3 AND f.subject = $4",
+        joined_failure_columns()
     )
 });
 

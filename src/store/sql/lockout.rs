@@ -52,12 +52,15 @@ pub(super) fn give_back(kind: &str, subject: &str, now: &str) -> String {
 
 pub(super) static CLEAR_FAILURES: LazyLock<String> = LazyLock::new(|| give_back("$1", "$2", "$3"));
 
-/// The failure columns of a subject's row joined to its account's read as
-/// `f` (see [`seen_failures`]).
-pub(super) const JOINED_FAILURE_COLUMNS: &str = "f.consecutive, f.last_failure_at, \
-     f.locked_until, f.lockouts, f.hour_start, f.hour_count, f.version";
+/// The failure columns and version of a subject's row joined to its
+/// account's read as `f` (see [`seen_failures`]).
+pub(super) fn joined_failure_columns() -> String {
+    let columns = FAILURE_COLUMNS.split(", ").chain(["version"]);
+    let joined: Vec<String> = columns.map(|column| format!("f.{column}")).collect();
+    joined.join(", ")
+}
 
-/// The failure state of a row read with [`JOINED_FAILURE_COLUMNS`].
+/// The failure state of a row read with [`joined_failure_columns`].
 pub(super) fn seen_failures<D>(row: &Row<D>) -> Result<SeenFailures, StoreError>
 where
     D: Dialect,
