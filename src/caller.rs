@@ -1,6 +1,6 @@
 //! Who is calling: the address a per-source limit and the audit trail use.
 use std::net::{IpAddr, Ipv6Addr};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 
@@ -9,8 +9,9 @@ use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 /// every request's extensions for the layers and handlers after it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerIdentity {
-    /// A SPIFFE ID (`spiffe://<trust-domain>/...`), or [`ANONYMOUS`].
-    pub id: String,
+    /// A SPIFFE ID (`spiffe://<trust-domain>/...`), or [`ANONYMOUS`]. Shared,
+    /// as every layer of every call reads it.
+    pub id: Arc<str>,
     /// Whether the caller is a front-end that relays filers' sign-ins and
     /// must name each filer's own address (`end-user-address` metadata).
     pub front_end: bool,
@@ -19,12 +20,18 @@ pub struct CallerIdentity {
 /// The identity of a caller that presented none.
 pub const ANONYMOUS: &str = "anonymous";
 
+/// [`ANONYMOUS`], shared rather than allocated per call.
+pub fn anonymous() -> Arc<str> {
+    static ID: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(ANONYMOUS));
+    ID.clone()
+}
+
 impl CallerIdentity {
     /// The caller of a request, or an anonymous one when no identity layer
     /// ran.
     pub fn of(extensions: &http::Extensions) -> Self {
         extensions.get::<Self>().cloned().unwrap_or_else(|| Self {
-            id: ANONYMOUS.to_owned(),
+            id: anonymous(),
             front_end: false,
         })
     }
@@ -38,12 +45,18 @@ pub struct CallerLabel(pub Arc<str>);
 /// The label of a caller the policy does not list.
 pub const OTHER: &str = "other";
 
+/// [`OTHER`], shared rather than allocated per call.
+pub fn other() -> Arc<str> {
+    static LABEL: LazyLock<Arc<str>> = LazyLock::new(|| Arc::from(OTHER));
+    LABEL.clone()
+}
+
 impl CallerLabel {
     /// The label of a request's caller: `anonymous` when no identity layer ran.
-    pub fn of(extensions: &http::Extensions) -> String {
+    pub fn of(extensions: &http::Extensions) -> Arc<str> {
         extensions
             .get::<Self>()
-            .map_or_else(|| ANONYMOUS.to_owned(), |label| label.0.to_string())
+            .map_or_else(anonymous, |label| label.0.clone())
     }
 }
 

@@ -75,6 +75,8 @@ impl<S> Layer<S> for AuditLayer {
     }
 }
 
+type ResponseFuture<T, E> = Pin<Box<dyn Future<Output = Result<T, E>> + Send>>;
+
 /// The service [`AuditLayer`] builds.
 #[derive(Clone)]
 pub struct Audit<S> {
@@ -91,7 +93,7 @@ where
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+    type Future = ResponseFuture<Self::Response, Self::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -103,6 +105,9 @@ where
         let audited = super::audited(service, method);
         if audited == super::Audited::Never || method.is_empty() || method.len() > 64 {
             return Box::pin(self.inner.call(request));
+        }
+        if audited == super::Audited::WhenRefused {
+            return self.call_refusable(request);
         }
         let rpc = method.to_owned();
         let caller = source_address(&request, self.layer.source).map(|ip| ip.to_string());
@@ -133,11 +138,6 @@ where
                 (Ok(_), None) => (tonic::Code::Ok, None),
                 (Ok(_), Some(status)) => (status.code(), reason_of(status)),
             };
-            if audited == super::Audited::WhenRefused
-                && reason.as_deref() != Some(crate::reason::CALLER_NOT_ALLOWED)
-            {
-                return result;
-            }
             let deferred = reason.as_deref().is_some_and(is_refusal);
             let event = layer.event(rpc, caller, &facts, outcome, reason);
             // A refused call did no work: its row is queued so that the
@@ -150,6 +150,43 @@ where
             if let Err(error) = layer.store.append_audit(std::slice::from_ref(&event)).await {
                 crate::metrics::metrics().audit_failures.inc();
                 tracing::error!(rpc = %event.rpc, %error, "audit event not recorded");
+            }
+            result
+        })
+    }
+}
+
+impl<S> Audit<S> {
+    /// A call audited only when the caller policy refuses it: the status
+    /// reads, tens of thousands a second from one front-end. Nothing is
+    /// allocated for the row unless the answer is that refusal; the handler
+    /// records no facts for these calls.
+    fn call_refusable<B, R>(&mut self, request: Request<B>) -> ResponseFuture<S::Response, S::Error>
+    where
+        S: Service<Request<B>, Response = Response<R>> + Send,
+        S::Future: Send + 'static,
+        S::Error: Send + 'static,
+        R: Send + 'static,
+    {
+        let uri = request.uri().clone();
+        let source = source_address(&request, self.layer.source);
+        let identity = CallerIdentity::of(request.extensions()).id;
+        let future = self.inner.call(request);
+        let layer = self.layer.clone();
+        Box::pin(async move {
+            let result = future.await;
+            let refused = result.as_ref().ok().and_then(status_of).and_then(|status| {
+                let reason = reason_of(&status)?;
+                (reason == crate::reason::CALLER_NOT_ALLOWED).then_some((status.code(), reason))
+            });
+            if let Some((outcome, reason)) = refused {
+                let path = uri.path().trim_start_matches('/');
+                let rpc = path.split_once('/').map_or("", |(_, method)| method);
+                let facts = AuditFacts::default();
+                facts.caller_identity(&identity);
+                let caller = source.map(|ip| ip.to_string());
+                let event = layer.event(rpc.to_owned(), caller, &facts, outcome, Some(reason));
+                layer.deferred.push_refusal(event);
             }
             result
         })
@@ -172,7 +209,7 @@ impl AuditLayer {
             court_id: facts.court_id,
             subject_normalized: facts.subject.as_deref().map(str::to_ascii_lowercase),
             subject: facts.subject,
-            outcome: code_name(outcome),
+            outcome: code_name(outcome).to_owned(),
             reason: facts.hidden_reason.map(str::to_owned).or(reason),
             caller,
             caller_identity: facts.caller_identity,

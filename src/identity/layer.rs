@@ -11,7 +11,7 @@ use tonic::transport::server::{TcpConnectInfo, TlsConnectInfo};
 use tower::{Layer, Service};
 
 use super::{CallerPolicy, CallerSettings, spiffe_id_of_certificate, spiffe_id_of_xfcc};
-use crate::caller::{ANONYMOUS, CallerIdentity, CallerLabel, OTHER};
+use crate::caller::{ANONYMOUS, CallerIdentity, CallerLabel, anonymous, other};
 
 /// Adds [`Identify`] to a service.
 #[derive(Clone, Debug)]
@@ -49,18 +49,20 @@ impl IdentityLayer {
                         .and_then(|leaf| spiffe_id_of_certificate(leaf))
                 })
         };
-        let id = id.unwrap_or_else(|| ANONYMOUS.to_owned());
-        let policy = self.policy.as_deref();
-        let label = if id == ANONYMOUS || policy.is_some_and(|p| p.lists(&id)) {
-            id.as_str()
-        } else {
-            OTHER
+        // A listed caller's id and label are the policy's own, shared; only
+        // a caller the policy does not list costs an allocation.
+        let listed = |id: &str| self.policy.as_deref().and_then(|p| p.listed(id));
+        let (id, label, front_end) = match id {
+            None => match listed(ANONYMOUS) {
+                Some((shared, front_end)) => (shared.clone(), shared.clone(), front_end),
+                None => (anonymous(), anonymous(), false),
+            },
+            Some(id) => match listed(&id) {
+                Some((shared, front_end)) => (shared.clone(), shared.clone(), front_end),
+                None => (Arc::from(id), other(), false),
+            },
         };
-        let identity = CallerIdentity {
-            front_end: policy.is_some_and(|p| p.is_front_end(&id)),
-            id: id.clone(),
-        };
-        (identity, CallerLabel(label.into()))
+        (CallerIdentity { id, front_end }, CallerLabel(label))
     }
 }
 
@@ -104,6 +106,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::caller::OTHER;
 
     const WEB: &str = "spiffe://court.example/ns/cmecf/sa/web";
 
@@ -130,17 +133,30 @@ mod tests {
         let (trusted, label) = layer(true).identify(&with_xfcc(WEB));
         let (ignored, _) = layer(false).identify(&with_xfcc(WEB));
 
-        assert_eq!((trusted.id.as_str(), trusted.front_end), (WEB, true));
+        assert_eq!((&*trusted.id, trusted.front_end), (WEB, true));
         assert_eq!(label.0.as_ref(), WEB);
-        assert_eq!(ignored.id, ANONYMOUS);
+        assert_eq!(&*ignored.id, ANONYMOUS);
     }
 
     #[test]
     fn a_caller_the_policy_does_not_list_is_labelled_other() {
         let (identity, label) = layer(true).identify(&with_xfcc("spiffe://court.example/x"));
 
-        assert_eq!(identity.id, "spiffe://court.example/x");
+        assert_eq!(&*identity.id, "spiffe://court.example/x");
         assert!(!identity.front_end);
         assert_eq!(label.0.as_ref(), OTHER);
+    }
+
+    #[test]
+    fn a_listed_caller_shares_the_policys_id_and_an_unnamed_one_is_anonymous() {
+        let layer = layer(true);
+        let (first, first_label) = layer.identify(&with_xfcc(WEB));
+        let (second, _) = layer.identify(&with_xfcc(WEB));
+        assert!(Arc::ptr_eq(&first.id, &second.id));
+        assert!(Arc::ptr_eq(&first.id, &first_label.0));
+
+        let (nobody, label) = layer.identify(&Request::new(()));
+        assert_eq!((&*nobody.id, nobody.front_end), (ANONYMOUS, false));
+        assert_eq!(&*label.0, ANONYMOUS);
     }
 }

@@ -2,6 +2,7 @@
 //! start-up from a TOML file. A file with any fault is refused whole, with
 //! the line of the fault, so a policy is never half-applied.
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use prost::Message;
 use serde::Deserialize;
@@ -29,6 +30,8 @@ struct Entry {
 /// What one caller may do.
 #[derive(Debug, Clone, Default)]
 struct Grant {
+    /// The caller's id, shared by every request that names it.
+    id: Arc<str>,
     front_end: bool,
     methods: HashSet<String>,
     services: HashSet<String>,
@@ -60,6 +63,7 @@ impl CallerPolicy {
                 ));
             }
             let mut grant = Grant {
+                id: Arc::from(id.as_str()),
                 front_end: entry.front_end,
                 ..Grant::default()
             };
@@ -104,6 +108,11 @@ impl CallerPolicy {
     /// Whether the policy lists `caller`.
     pub fn lists(&self, caller: &str) -> bool {
         self.callers.contains_key(caller)
+    }
+
+    /// A listed caller's shared id, and whether it is a front-end.
+    pub fn listed(&self, caller: &str) -> Option<(&Arc<str>, bool)> {
+        self.callers.get(caller).map(|g| (&g.id, g.front_end))
     }
 
     /// Whether `caller` is listed as a front-end.

@@ -28,9 +28,9 @@ pub struct RpcLabels {
     /// The method, e.g. `AuthenticatePacer`.
     pub method: &'static str,
     /// The gRPC status code name, e.g. `OK`, `UNAUTHENTICATED`.
-    pub code: String,
+    pub code: &'static str,
     /// The caller: a caller the policy lists, `anonymous` or `other`.
-    pub caller: String,
+    pub caller: Arc<str>,
 }
 
 /// Labels of an RPC's latency.
@@ -41,7 +41,7 @@ pub struct MethodLabels {
     /// The method.
     pub method: &'static str,
     /// The caller, as in [`RpcLabels::caller`].
-    pub caller: String,
+    pub caller: Arc<str>,
 }
 
 /// Which table a purge removed rows from.

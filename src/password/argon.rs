@@ -6,24 +6,23 @@ use argon2::{
 };
 use subtle::ConstantTimeEq;
 
-use super::{HashError, HashParams};
+use super::{HashError, HashParams, Memory};
 
 fn argon2_error(e: impl std::fmt::Display) -> HashError {
     HashError::Argon2(e.to_string())
 }
 
-/// Makes sure `memory` holds at least `blocks` argon2 blocks.
-fn ensure_blocks(memory: &mut Vec<Block>, blocks: usize) -> &mut [Block] {
-    if memory.len() < blocks {
-        memory.resize(blocks, Block::new());
-    }
-    &mut memory[..blocks]
+/// `blocks` argon2 blocks of `memory`.
+fn ensure_blocks(memory: &mut Memory, blocks: usize) -> Result<&mut [Block], HashError> {
+    memory
+        .blocks(blocks)
+        .ok_or_else(|| HashError::Argon2(format!("cannot allocate {blocks} argon2 blocks")))
 }
 
 pub(super) fn hash_with(
     params: &HashParams,
     password: &[u8],
-    memory: &mut Vec<Block>,
+    memory: &mut Memory,
 ) -> Result<String, HashError> {
     let argon2 = params.argon2();
     let mut salt = [0u8; 16];
@@ -31,7 +30,7 @@ pub(super) fn hash_with(
     let mut out = [0u8; 32];
     let blocks = argon2.params().block_count();
     argon2
-        .hash_password_into_with_memory(password, &salt, &mut out, ensure_blocks(memory, blocks))
+        .hash_password_into_with_memory(password, &salt, &mut out, ensure_blocks(memory, blocks)?)
         .map_err(argon2_error)?;
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
@@ -46,7 +45,7 @@ pub(super) fn hash_with(
 pub(super) fn verify_with(
     password: &[u8],
     phc: &str,
-    memory: &mut Vec<Block>,
+    memory: &mut Memory,
 ) -> Result<bool, HashError> {
     let hash = PasswordHash::new(phc).map_err(argon2_error)?;
     if hash.algorithm != Algorithm::Argon2id.ident() {
@@ -75,7 +74,7 @@ pub(super) fn verify_with(
             password,
             salt.as_ref(),
             &mut out,
-            ensure_blocks(memory, blocks),
+            ensure_blocks(memory, blocks)?,
         )
         .map_err(argon2_error)?;
     Ok(bool::from(out.as_slice().ct_eq(expected)))

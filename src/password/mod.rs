@@ -13,15 +13,17 @@
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use argon2::{Algorithm, Argon2, Block, Params, Version, password_hash::phc::PasswordHash};
+use argon2::{Algorithm, Argon2, Params, Version, password_hash::phc::PasswordHash};
 
 use crate::domain::Password;
 
 mod argon;
 pub mod legacy;
+mod memory;
 mod threads;
 
 use argon::{hash_with, verify_with};
+use memory::Memory;
 use threads::{hashing_thread, return_large_frees_to_the_os};
 
 /// argon2id cost parameters.
@@ -93,7 +95,7 @@ pub enum HashError {
 const CURRENT_PREFIX: &str = "$argon2id$";
 
 /// Work for a hashing thread: it gets the thread's reusable argon2 memory.
-type Job = Box<dyn FnOnce(&mut Vec<Block>) + Send>;
+type Job = Box<dyn FnOnce(&mut Memory) + Send>;
 
 /// A hashing thread idle this long gives its argon2 buffer back to the
 /// operating system, so an idle process does not hold `concurrency` x 19 MiB.
@@ -134,7 +136,7 @@ impl PasswordHasher {
         return_large_frees_to_the_os();
         let concurrency = concurrency.max(1);
         let queue_depth = queue_depth.max(concurrency);
-        let mut memory = Vec::new();
+        let mut memory = Memory::new();
         let started = std::time::Instant::now();
         let dummy_hash = hash_with(
             &params,
@@ -265,7 +267,7 @@ impl PasswordHasher {
     async fn run<T: Send + 'static>(
         &self,
         slot: HashSlot,
-        work: impl FnOnce(&mut Vec<Block>) -> Result<T, HashError> + Send + 'static,
+        work: impl FnOnce(&mut Memory) -> Result<T, HashError> + Send + 'static,
     ) -> Result<T, HashError> {
         let m = crate::metrics::metrics();
         let (reply, answer) = tokio::sync::oneshot::channel();

@@ -2,13 +2,13 @@
 //! and yields the CPU to request work.
 use std::sync::{Mutex, mpsc};
 
-use super::{IDLE_RELEASE, Job};
+use super::{IDLE_RELEASE, Job, Memory};
 
 /// One hashing thread: takes jobs until every sender is gone, and frees its
 /// buffer when idle.
 pub(super) fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
     yield_to_request_work();
-    let mut memory = Vec::new();
+    let mut memory = Memory::new();
     loop {
         // One thread waits on the queue at a time; the others wait for the lock.
         let job = queue
@@ -17,7 +17,7 @@ pub(super) fn hashing_thread(queue: &Mutex<mpsc::Receiver<Job>>) {
             .recv_timeout(IDLE_RELEASE);
         match job {
             Ok(job) => job(&mut memory),
-            Err(mpsc::RecvTimeoutError::Timeout) => memory = Vec::new(),
+            Err(mpsc::RecvTimeoutError::Timeout) => memory = Memory::new(),
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         }
     }

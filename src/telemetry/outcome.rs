@@ -53,19 +53,26 @@ pub fn error_chain(status: &Status) -> Option<String> {
 }
 
 /// The `UPPER_SNAKE_CASE` name of a status code, as in the gRPC spec.
-pub fn code_name(code: Code) -> String {
-    if code == Code::Ok {
-        return "OK".into();
+pub fn code_name(code: Code) -> &'static str {
+    match code {
+        Code::Ok => "OK",
+        Code::Cancelled => "CANCELLED",
+        Code::Unknown => "UNKNOWN",
+        Code::InvalidArgument => "INVALID_ARGUMENT",
+        Code::DeadlineExceeded => "DEADLINE_EXCEEDED",
+        Code::NotFound => "NOT_FOUND",
+        Code::AlreadyExists => "ALREADY_EXISTS",
+        Code::PermissionDenied => "PERMISSION_DENIED",
+        Code::ResourceExhausted => "RESOURCE_EXHAUSTED",
+        Code::FailedPrecondition => "FAILED_PRECONDITION",
+        Code::Aborted => "ABORTED",
+        Code::OutOfRange => "OUT_OF_RANGE",
+        Code::Unimplemented => "UNIMPLEMENTED",
+        Code::Internal => "INTERNAL",
+        Code::Unavailable => "UNAVAILABLE",
+        Code::DataLoss => "DATA_LOSS",
+        Code::Unauthenticated => "UNAUTHENTICATED",
     }
-    let name = format!("{code:?}");
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, c) in name.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
 }
 
 #[cfg(test)]
@@ -78,6 +85,18 @@ mod tests {
         assert_eq!(code_name(Code::Ok), "OK");
         assert_eq!(code_name(Code::InvalidArgument), "INVALID_ARGUMENT");
         assert_eq!(code_name(Code::Unauthenticated), "UNAUTHENTICATED");
+        // Every code: its Rust name in upper snake case.
+        for value in 0..=16 {
+            let code = Code::from(value);
+            let mut expected = String::new();
+            for (i, c) in format!("{code:?}").chars().enumerate() {
+                if c.is_uppercase() && i > 0 {
+                    expected.push('_');
+                }
+                expected.push(c.to_ascii_uppercase());
+            }
+            assert_eq!(code_name(code), expected);
+        }
     }
 
     #[test]

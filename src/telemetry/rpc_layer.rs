@@ -26,12 +26,10 @@ use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use super::frames::MessageCounter;
-use super::methods::{self, MethodInfo};
+use super::methods::{self, Method};
 use super::outcome::{code_name, error_chain, reason_of, status_of};
 use crate::caller::{CallerIdentity, CallerLabel};
-use crate::metrics::{
-    GrpcCallLabels, GrpcLabels, MethodLabels, RpcLabels, go_code_name, metrics, seconds,
-};
+use crate::metrics::{MethodLabels, RpcLabels, metrics, seconds};
 
 /// Adds [`RpcTelemetry`] to a service.
 #[derive(Clone, Copy, Debug, Default)]
@@ -76,24 +74,18 @@ where
     }
 
     fn call(&mut self, request: Request<tonic::body::Body>) -> Self::Future {
-        let info = methods::lookup(request.uri().path());
-        let labels = GrpcLabels {
-            grpc_type: info.kind,
-            grpc_service: info.service,
-            grpc_method: info.method,
-        };
-        let grpc = &metrics().grpc;
-        grpc.started.get_or_create(&labels).inc();
-        let received = grpc.msg_received.get_or_create(&labels).clone();
-        let sent = grpc.msg_sent.get_or_create(&labels).clone();
-        let span = if methods::is_health(&info) {
+        let method = methods::lookup(request.uri().path());
+        let series = method.metrics();
+        series.started.inc();
+        let received = series.received.clone();
+        let sent = series.sent.clone();
+        let span = if methods::is_health(&method.info) {
             tracing::Span::none()
         } else {
-            server_span(&info, &request)
+            server_span(method, &request)
         };
         let call = Call {
-            info,
-            labels,
+            method,
             caller_label: CallerLabel::of(request.extensions()),
             span: span.clone(),
             started: Instant::now(),
@@ -134,16 +126,16 @@ where
 }
 
 /// The server span of a call, joined to the caller's trace.
-fn server_span<B>(info: &MethodInfo, request: &Request<B>) -> tracing::Span {
+fn server_span<B>(method: &Method, request: &Request<B>) -> tracing::Span {
     let caller = CallerIdentity::of(request.extensions()).id;
     let span = tracing::info_span!(
         "rpc",
-        otel.name = %format!("{}/{}", info.service, info.method),
+        otel.name = method.span_name,
         otel.kind = "server",
         rpc.system = "grpc",
-        rpc.service = %info.service,
-        rpc.method = %info.method,
-        caller.identity = %caller,
+        rpc.service = method.info.service,
+        rpc.method = method.info.method,
+        caller.identity = &*caller,
         rpc.grpc.status_code = tracing::field::Empty,
         otel.status_code = tracing::field::Empty,
     );
@@ -155,9 +147,8 @@ fn server_span<B>(info: &MethodInfo, request: &Request<B>) -> tracing::Span {
 
 /// What a call needs to be recorded when it ends.
 struct Call {
-    info: MethodInfo,
-    labels: GrpcLabels,
-    caller_label: String,
+    method: &'static Method,
+    caller_label: std::sync::Arc<str>,
     span: tracing::Span,
     started: Instant,
 }
@@ -172,35 +163,26 @@ impl Call {
             self.span.record("otel.status_code", "ERROR");
         }
         let elapsed = seconds(self.started.elapsed());
+        let info = &self.method.info;
         let m = metrics();
         m.rpc_requests
             .get_or_create(&RpcLabels {
-                service: self.info.service,
-                method: self.info.method,
+                service: info.service,
+                method: info.method,
                 code: code_name(code),
                 caller: self.caller_label.clone(),
             })
             .inc();
         m.rpc_duration
             .get_or_create(&MethodLabels {
-                service: self.info.service,
-                method: self.info.method,
+                service: info.service,
+                method: info.method,
                 caller: self.caller_label,
             })
             .observe(elapsed);
-        m.grpc
-            .handled
-            .get_or_create(&GrpcCallLabels {
-                grpc_type: self.labels.grpc_type,
-                grpc_service: self.labels.grpc_service,
-                grpc_method: self.labels.grpc_method,
-                grpc_code: go_code_name(code),
-            })
-            .inc();
-        m.grpc
-            .handling_seconds
-            .get_or_create(&self.labels)
-            .observe(elapsed);
+        let series = self.method.metrics();
+        series.handled(code).inc();
+        series.handling.observe(elapsed);
     }
 }
 

@@ -164,9 +164,10 @@ mod tests {
         }
         let mut request = request.body(()).unwrap();
         let id = "spiffe://court.example/ns/cmecf/sa/cmecf-web".to_owned();
-        request
-            .extensions_mut()
-            .insert(CallerIdentity { id, front_end });
+        request.extensions_mut().insert(CallerIdentity {
+            id: id.into(),
+            front_end,
+        });
         let response = layer.layer(inner).oneshot(request).await.unwrap();
         crate::telemetry::status_code_of(&response)
     }

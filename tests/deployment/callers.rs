@@ -146,6 +146,17 @@ async fn get_link_status(channel: Channel) -> Result<(), tonic::Status> {
         .map(|_| ())
 }
 
+/// The first page of the audit trail, read by the operator.
+async fn audit_trail(dir: &Path, addr: SocketAddr) -> proto::ListAuditEventsResponse {
+    AccountAdminServiceClient::new(as_caller(dir, addr, "operator").await)
+        .list_audit_events(support::admin_request(
+            proto::ListAuditEventsRequest::default(),
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 fn denied(result: Result<(), tonic::Status>) -> bool {
     matches!(result, Err(status) if status.code() == Code::PermissionDenied)
 }
@@ -202,13 +213,7 @@ async fn a_refused_call_is_audited() {
     let addr = serve(dir.path()).await;
     let refused = authenticate_pacer(as_caller(dir.path(), addr, "status-reader").await).await;
 
-    let trail = AccountAdminServiceClient::new(as_caller(dir.path(), addr, "operator").await)
-        .list_audit_events(support::admin_request(
-            proto::ListAuditEventsRequest::default(),
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let trail = audit_trail(dir.path(), addr).await;
 
     assert!(denied(refused));
     assert!(
@@ -218,6 +223,28 @@ async fn a_refused_call_is_audited() {
         "{:?}",
         trail.events
     );
+}
+
+#[tokio::test]
+async fn a_refused_status_read_is_audited_and_a_granted_one_is_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = serve(dir.path()).await;
+    let granted = get_link_status(as_caller(dir.path(), addr, "status-reader").await).await;
+    let refused = get_link_status(as_caller(dir.path(), addr, "stranger").await).await;
+
+    let trail = audit_trail(dir.path(), addr).await;
+
+    assert!(granted.is_ok() && denied(refused));
+    let reads: Vec<_> = trail
+        .events
+        .iter()
+        .filter(|e| e.rpc == "GetLinkStatus")
+        .collect();
+    assert_eq!(reads.len(), 1, "{reads:?}");
+    assert_eq!(reads[0].outcome, "PERMISSION_DENIED");
+    assert_eq!(reads[0].reason, reason::CALLER_NOT_ALLOWED);
+    assert_eq!(reads[0].caller_identity, STRANGER);
+    assert!(!reads[0].caller.is_empty(), "{:?}", reads[0]);
 }
 
 #[tokio::test]
