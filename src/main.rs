@@ -3,6 +3,14 @@ use pacer_link::config::{Cli, Command};
 use pacer_link::startup::Application;
 use pacer_link::telemetry::{Telemetry, TelemetryConfig};
 
+/// Every call allocates and frees dozens of small objects on the runtime's
+/// threads; mimalloc's per-thread free lists serve them without the C
+/// library's arena locks (BENCHMARKS.md, "Allocator"). Built without
+/// transparent huge pages, which would hold ~20 MiB more of an idle process;
+/// argon2's large buffers bypass it (`password::Memory`).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
