@@ -81,6 +81,10 @@ mod tests {
         )
         .unwrap();
 
-        assert!(settings.policy.is_some_and(|p| p.lists("anonymous")));
+        assert!(
+            settings
+                .policy
+                .is_some_and(|p| p.listed("anonymous").is_some())
+        );
     }
 }

@@ -51,16 +51,12 @@ impl IdentityLayer {
         };
         // A listed caller's id and label are the policy's own, shared; only
         // a caller the policy does not list costs an allocation.
-        let listed = |id: &str| self.policy.as_deref().and_then(|p| p.listed(id));
-        let (id, label, front_end) = match id {
-            None => match listed(ANONYMOUS) {
-                Some((shared, front_end)) => (shared.clone(), shared.clone(), front_end),
-                None => (anonymous(), anonymous(), false),
-            },
-            Some(id) => match listed(&id) {
-                Some((shared, front_end)) => (shared.clone(), shared.clone(), front_end),
-                None => (Arc::from(id), other(), false),
-            },
+        let policy = self.policy.as_deref();
+        let listed = policy.and_then(|p| p.listed(id.as_deref().unwrap_or(ANONYMOUS)));
+        let (id, label, front_end) = match (listed, id) {
+            (Some((shared, front_end)), _) => (shared.clone(), shared.clone(), front_end),
+            (None, None) => (anonymous(), anonymous(), false),
+            (None, Some(id)) => (Arc::from(id), other(), false),
         };
         (CallerIdentity { id, front_end }, CallerLabel(label))
     }

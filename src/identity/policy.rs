@@ -105,19 +105,9 @@ impl CallerPolicy {
         grant.methods.contains(method) || grant.services.contains(service)
     }
 
-    /// Whether the policy lists `caller`.
-    pub fn lists(&self, caller: &str) -> bool {
-        self.callers.contains_key(caller)
-    }
-
     /// A listed caller's shared id, and whether it is a front-end.
     pub fn listed(&self, caller: &str) -> Option<(&Arc<str>, bool)> {
         self.callers.get(caller).map(|g| (&g.id, g.front_end))
-    }
-
-    /// Whether `caller` is listed as a front-end.
-    pub fn is_front_end(&self, caller: &str) -> bool {
-        self.callers.get(caller).is_some_and(|g| g.front_end)
     }
 }
 
@@ -180,14 +170,21 @@ allow = ["court.identity.v1.LinkStatusService/GetLinkStatus"]
             DOCKETING,
             "court.identity.v1.AccountLinkService/ConfirmLink"
         ));
-        assert!(policy.is_front_end(WEB) && !policy.is_front_end(DOCKETING));
+        assert_eq!(
+            policy.listed(WEB).map(|(_, front_end)| front_end),
+            Some(true)
+        );
+        assert_eq!(
+            policy.listed(DOCKETING).map(|(_, front_end)| front_end),
+            Some(false)
+        );
     }
 
     #[test]
     fn an_unlisted_caller_may_call_nothing() {
         let policy = CallerPolicy::parse(EXAMPLE).unwrap();
 
-        assert!(!policy.lists(ANONYMOUS));
+        assert!(policy.listed(ANONYMOUS).is_none());
         assert!(!policy.allows(
             ANONYMOUS,
             "court.identity.v1.LinkStatusService/GetLinkStatus"
