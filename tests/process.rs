@@ -6,6 +6,8 @@ mod support;
 
 #[path = "process/canary.rs"]
 mod canary;
+#[path = "process/deferred_spans.rs"]
+mod deferred_spans;
 #[path = "process/import_cli.rs"]
 mod import_cli;
 #[path = "process/shutdown.rs"]

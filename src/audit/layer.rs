@@ -17,7 +17,7 @@ use super::backlog::Backlog;
 use crate::caller::{CallerIdentity, SourcePolicy, source_address};
 use crate::clock::Clock;
 use crate::store::{NewAuditEvent, Store};
-use crate::telemetry::{code_name, reason_of, status_of};
+use crate::telemetry::{CallSpan, code_name, reason_of, status_of};
 
 /// Adds [`Audit`] to a service.
 #[derive(Clone)]
@@ -171,6 +171,7 @@ impl<S> Audit<S> {
         let uri = request.uri().clone();
         let source = source_address(&request, self.layer.source);
         let identity = CallerIdentity::of(request.extensions()).id;
+        let call_span = CallSpan::of(request.extensions()).cloned();
         let future = self.inner.call(request);
         let layer = self.layer.clone();
         Box::pin(async move {
@@ -185,7 +186,11 @@ impl<S> Audit<S> {
                 let facts = AuditFacts::default();
                 facts.caller_identity(&identity);
                 let caller = source.map(|ip| ip.to_string());
-                let event = layer.event(rpc.to_owned(), caller, &facts, outcome, Some(reason));
+                let mut event = layer.event(rpc.to_owned(), caller, &facts, outcome, Some(reason));
+                // The refusal's log line is in this span: the row names its trace.
+                if let Some(call_span) = &call_span {
+                    event.trace_id = trace_id_of(call_span.span());
+                }
                 layer.deferred.push_refusal(event);
             }
             result
@@ -279,7 +284,11 @@ fn grpc_deadline(headers: &http::HeaderMap) -> Option<Instant> {
 
 /// The trace id of the call's server span, when tracing is on.
 fn current_trace_id() -> Option<String> {
-    let context = tracing::Span::current().context();
+    trace_id_of(&tracing::Span::current())
+}
+
+fn trace_id_of(span: &tracing::Span) -> Option<String> {
+    let context = span.context();
     let span = context.span();
     let span_context = span.span_context();
     span_context

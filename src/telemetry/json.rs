@@ -116,7 +116,10 @@ mod tests {
         static INSTALLED: OnceLock<opentelemetry_sdk::trace::SdkTracerProvider> = OnceLock::new();
         INSTALLED.get_or_init(|| {
             let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+            // At `info`: the most verbose level of any subscriber decides
+            // whether the RPC layer's tests see spans deferred.
             let subscriber = tracing_subscriber::registry()
+                .with(tracing::level_filters::LevelFilter::INFO)
                 .with(
                     tracing_subscriber::fmt::layer()
                         .json()
@@ -145,6 +148,7 @@ mod tests {
 
     #[test]
     fn a_line_in_a_span_carries_its_fields_the_span_and_the_trace_ids() {
+        let _serial = crate::telemetry::subscriber_test_lock();
         install();
 
         tracing::info_span!("rpc", method = "Confirm").in_scope(|| {
@@ -165,6 +169,7 @@ mod tests {
 
     #[test]
     fn a_line_outside_any_span_has_no_trace_ids() {
+        let _serial = crate::telemetry::subscriber_test_lock();
         install();
 
         tracing::warn!("starting outside any span");

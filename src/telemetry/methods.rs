@@ -27,6 +27,10 @@ pub struct Method {
     pub info: MethodInfo,
     /// `<service>/<method>`, the server span's name.
     pub span_name: &'static str,
+    /// Whether its span may wait until a call needs it (see
+    /// [`super::call_span`]): the unary reads whose success is recorded
+    /// nowhere, neither logged nor audited.
+    pub defers_span: bool,
     metrics: OnceLock<MethodMetrics>,
 }
 
@@ -57,6 +61,8 @@ impl Method {
                 kind,
             },
             span_name: leak(format!("{service}/{method}")),
+            defers_span: kind == GrpcType::unary
+                && crate::audit::audited(service, method) == crate::audit::Audited::WhenRefused,
             metrics: OnceLock::new(),
         }))
     }
@@ -205,6 +211,26 @@ mod tests {
         let sign_in = lookup("/court.identity.v1.AccountLinkService/AuthenticatePacer").info;
         assert_eq!(sign_in.kind, GrpcType::unary);
         assert!(is_health(&lookup("/grpc.health.v1.Health/Check").info));
+    }
+
+    #[test]
+    fn only_the_unary_reads_audited_when_refused_defer_their_spans() {
+        let defers = |path: &str| lookup(path).defers_span;
+        assert!(defers("/court.identity.v1.LinkStatusService/GetLinkStatus"));
+        assert!(defers(
+            "/court.identity.v1.LinkStatusService/BatchGetLinkStatus"
+        ));
+        assert!(defers("/court.identity.v1.AccountLinkService/GetCourt"));
+        assert!(!defers(
+            "/court.identity.v1.LinkStatusService/WatchLinkEvents"
+        ));
+        assert!(!defers(
+            "/court.identity.v1.AccountLinkService/AuthenticatePacer"
+        ));
+        assert!(!defers(
+            "/court.identity.v1.AccountAdminService/ListAuditEvents"
+        ));
+        assert!(!defers("/evil.Service/Anything"));
     }
 
     #[test]

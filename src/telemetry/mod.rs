@@ -4,6 +4,7 @@
 //! set (with the standard `OTEL_SERVICE_NAME`, `OTEL_TRACES_SAMPLER`,
 //! `OTEL_TRACES_SAMPLER_ARG`, `OTEL_RESOURCE_ATTRIBUTES`, `OTEL_PROPAGATORS`
 //! and `OTEL_EXPORTER_OTLP_CERTIFICATE`: see [`otlp`]), and nowhere otherwise.
+mod call_span;
 mod frames;
 mod json;
 mod methods;
@@ -16,6 +17,7 @@ use opentelemetry::{global, trace::TracerProvider as _};
 use opentelemetry_sdk::trace::SdkTracerProvider;
 use tracing_subscriber::{EnvFilter, Layer, filter, layer::SubscriberExt, util::SubscriberInitExt};
 
+pub use call_span::CallSpan;
 pub use outcome::{code_name, error_chain, reason_of, status_code_of, status_of};
 pub use rpc_layer::RpcTelemetryLayer;
 
@@ -95,6 +97,7 @@ impl Telemetry {
             .with(traces)
             .try_init()?;
         global::set_text_map_propagator(config.otlp.propagator());
+        call_span::set_exporting(config.otlp.endpoint.is_some());
         if let Some(endpoint) = &config.otlp.endpoint {
             tracing::info!(%endpoint, "exporting traces over OTLP");
         }
@@ -127,6 +130,16 @@ fn tracer_provider(config: &otlp::OtlpConfig) -> anyhow::Result<SdkTracerProvide
         builder = builder.with_batch_exporter(config.exporter(endpoint)?);
     }
     Ok(builder.build())
+}
+
+/// Held by the tests that install a subscriber: one registered while
+/// another test's span is being made can leave that span without its
+/// OpenTelemetry ids (tracing rebuilds every call site's interest then).
+#[cfg(test)]
+pub(crate) fn subscriber_test_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// A span whose descendants are not exported: the parent-based sampler

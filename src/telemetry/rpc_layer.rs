@@ -7,7 +7,8 @@
 //!
 //! A call ends when its response body does: a stream's code is read from its
 //! trailers, and a body dropped before them (the client went away) counts as
-//! `CANCELLED`. Health checks are counted but not traced.
+//! `CANCELLED`. Health checks are counted but not traced, and the hot status
+//! reads make their span only when they need it (see [`super::call_span`]).
 use std::{
     future::Future,
     pin::Pin,
@@ -16,15 +17,15 @@ use std::{
 };
 
 use bytes::Bytes;
-use http::{HeaderMap, Request, Response};
+use http::{Request, Response};
 use http_body::{Body, Frame, SizeHint};
-use opentelemetry::propagation::Extractor;
 use prometheus_client::metrics::counter::Counter;
 use tonic::{Code, Status};
 use tower::{Layer, Service};
 use tracing::Instrument;
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
+use super::call_span::{self, CallSpan};
 use super::frames::MessageCounter;
 use super::methods::{self, Method};
 use super::outcome::{code_name, error_chain, reason_of, status_of};
@@ -48,17 +49,6 @@ pub struct RpcTelemetry<S> {
     inner: S,
 }
 
-struct Headers<'a>(&'a HeaderMap);
-
-impl Extractor for Headers<'_> {
-    fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).and_then(|v| v.to_str().ok())
-    }
-    fn keys(&self) -> Vec<&str> {
-        self.0.keys().map(|k| k.as_str()).collect()
-    }
-}
-
 impl<S, R> Service<Request<tonic::body::Body>> for RpcTelemetry<S>
 where
     S: Service<Request<tonic::body::Body>, Response = Response<R>> + Send,
@@ -73,13 +63,20 @@ where
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, request: Request<tonic::body::Body>) -> Self::Future {
+    fn call(&mut self, mut request: Request<tonic::body::Body>) -> Self::Future {
         let method = methods::lookup(request.uri().path());
         let series = method.metrics();
         series.started.inc();
         let received = series.received.clone();
         let sent = series.sent.clone();
+        let mut deferred = None;
         let span = if methods::is_health(&method.info) {
+            tracing::Span::none()
+        } else if method.defers_span && !call_span::needed_up_front() {
+            let caller = CallerIdentity::of(request.extensions()).id;
+            let call_span = CallSpan::new(method, caller, request.headers());
+            request.extensions_mut().insert(call_span.clone());
+            deferred = Some(call_span);
             tracing::Span::none()
         } else {
             server_span(method, &request)
@@ -88,6 +85,7 @@ where
             method,
             caller_label: CallerLabel::of(request.extensions()),
             span: span.clone(),
+            deferred,
             started: Instant::now(),
         };
         let request = request.map(|body| {
@@ -128,20 +126,8 @@ where
 /// The server span of a call, joined to the caller's trace.
 fn server_span<B>(method: &Method, request: &Request<B>) -> tracing::Span {
     let caller = CallerIdentity::of(request.extensions()).id;
-    let span = tracing::info_span!(
-        "rpc",
-        otel.name = method.span_name,
-        otel.kind = "server",
-        rpc.system = "grpc",
-        rpc.service = method.info.service,
-        rpc.method = method.info.method,
-        caller.identity = &*caller,
-        rpc.grpc.status_code = tracing::field::Empty,
-        otel.status_code = tracing::field::Empty,
-    );
-    let parent =
-        opentelemetry::global::get_text_map_propagator(|p| p.extract(&Headers(request.headers())));
-    let _ = span.set_parent(parent);
+    let span = call_span::server_span(method, &caller);
+    let _ = span.set_parent(call_span::caller_context(request.headers()));
     span
 }
 
@@ -150,17 +136,29 @@ struct Call {
     method: &'static Method,
     caller_label: std::sync::Arc<str>,
     span: tracing::Span,
+    /// The span of a call that made none up front.
+    deferred: Option<CallSpan>,
     started: Instant,
 }
 
 impl Call {
     fn finish(self, code: Code, status: Option<&Status>) {
-        if let Some(status) = status.filter(|s| s.code() != Code::Ok) {
-            self.span.in_scope(|| record_failure(status));
-        }
-        self.span.record("rpc.grpc.status_code", code as i32);
-        if is_server_error(code) {
-            self.span.record("otel.status_code", "ERROR");
+        let failure = status.filter(|s| s.code() != Code::Ok);
+        // A deferred span is made now if the failure is to be logged in it;
+        // a call that succeeded (or went away) without needing it has none.
+        let span = match &self.deferred {
+            Some(deferred) if failure.is_some() => Some(deferred.span()),
+            Some(deferred) => deferred.made(),
+            None => Some(&self.span),
+        };
+        if let Some(span) = span {
+            if let Some(status) = failure {
+                span.in_scope(|| record_failure(status));
+            }
+            span.record("rpc.grpc.status_code", code as i32);
+            if is_server_error(code) {
+                span.record("otel.status_code", "ERROR");
+            }
         }
         let elapsed = seconds(self.started.elapsed());
         let info = &self.method.info;
@@ -315,7 +313,84 @@ fn record_failure(status: &Status) {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use opentelemetry::trace::TracerProvider as _;
+    use tower::{ServiceExt, service_fn};
+    use tracing::level_filters::LevelFilter;
+    use tracing_subscriber::layer::SubscriberExt;
+
     use super::*;
+
+    /// Keeps the trace id of every span ended, in order.
+    #[derive(Clone, Debug, Default)]
+    struct Made(Arc<Mutex<Vec<String>>>);
+
+    impl opentelemetry_sdk::trace::SpanExporter for Made {
+        async fn export(
+            &self,
+            batch: Vec<opentelemetry_sdk::trace::SpanData>,
+        ) -> opentelemetry_sdk::error::OTelSdkResult {
+            let ids = batch.iter().map(|s| s.span_context.trace_id().to_string());
+            self.0.lock().unwrap().extend(ids);
+            Ok(())
+        }
+    }
+
+    /// Answers one call of `path` with `status` through the layer, as
+    /// `traceparent`'s caller, and returns the spans it made.
+    fn spans_of(path: &str, status: Status) -> Vec<String> {
+        let _serial = crate::telemetry::subscriber_test_lock();
+        opentelemetry::global::set_text_map_propagator(
+            opentelemetry_sdk::propagation::TraceContextPropagator::new(),
+        );
+        let made = Made::default();
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+            .with_simple_exporter(made.clone())
+            .build();
+        // At `info`, as every subscriber of these tests: the most verbose
+        // level of any of them decides whether spans are deferred.
+        let subscriber = tracing_subscriber::registry()
+            .with(LevelFilter::INFO)
+            .with(tracing_opentelemetry::layer().with_tracer(provider.tracer("test")));
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let inner = service_fn(move |_: Request<tonic::body::Body>| {
+            let status = status.clone();
+            async move { Ok::<_, std::convert::Infallible>(status.into_http::<tonic::body::Body>()) }
+        });
+        let request = Request::builder()
+            .uri(path)
+            .header("traceparent", format!("00-{TRACE}-1122334455667788-01"))
+            .body(tonic::body::Body::empty())
+            .unwrap();
+        let call = RpcTelemetryLayer.layer(inner).oneshot(request);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        drop(runtime.block_on(call).unwrap());
+        made.0.lock().unwrap().clone()
+    }
+
+    const TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+    const STATUS: &str = "/court.identity.v1.LinkStatusService/GetLinkStatus";
+
+    #[test]
+    fn a_status_read_makes_its_span_only_when_it_fails() {
+        assert_eq!(spans_of(STATUS, Status::ok("")), Vec::<String>::new());
+        assert_eq!(
+            spans_of(STATUS, Status::not_found("no such account")),
+            [TRACE]
+        );
+        assert_eq!(spans_of(STATUS, Status::internal("broken")), [TRACE]);
+    }
+
+    #[test]
+    fn other_calls_make_their_span_up_front_even_when_they_succeed() {
+        let sign_in = "/court.identity.v1.AccountLinkService/AuthenticatePacer";
+        assert_eq!(spans_of(sign_in, Status::ok("")), [TRACE]);
+        let watch = "/court.identity.v1.LinkStatusService/WatchLinkEvents";
+        assert_eq!(spans_of(watch, Status::ok("")), [TRACE]);
+    }
 
     #[test]
     fn server_spans_are_errors_for_the_servers_own_failures_only() {
