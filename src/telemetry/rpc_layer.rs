@@ -69,23 +69,24 @@ where
         series.started.inc();
         let received = series.received.clone();
         let sent = series.sent.clone();
-        let mut deferred = None;
         let span = if methods::is_health(&method.info) {
-            tracing::Span::none()
+            Traced::UpFront(tracing::Span::none())
         } else if method.defers_span && !call_span::needed_up_front() {
             let caller = CallerIdentity::of(request.extensions()).id;
             let call_span = CallSpan::new(method, caller, request.headers());
             request.extensions_mut().insert(call_span.clone());
-            deferred = Some(call_span);
-            tracing::Span::none()
+            Traced::Deferred(call_span)
         } else {
-            server_span(method, &request)
+            Traced::UpFront(server_span(method, &request))
+        };
+        let instrumented = match &span {
+            Traced::UpFront(span) => span.clone(),
+            Traced::Deferred(_) => tracing::Span::none(),
         };
         let call = Call {
             method,
             caller_label: CallerLabel::of(request.extensions()),
-            span: span.clone(),
-            deferred,
+            span,
             started: Instant::now(),
         };
         let request = request.map(|body| {
@@ -95,7 +96,7 @@ where
                 messages: received,
             })
         });
-        let future = self.inner.call(request).instrument(span);
+        let future = self.inner.call(request).instrument(instrumented);
         Box::pin(async move {
             let response = match future.await {
                 Ok(response) => response,
@@ -135,10 +136,14 @@ fn server_span<B>(method: &Method, request: &Request<B>) -> tracing::Span {
 struct Call {
     method: &'static Method,
     caller_label: std::sync::Arc<str>,
-    span: tracing::Span,
-    /// The span of a call that made none up front.
-    deferred: Option<CallSpan>,
+    span: Traced,
     started: Instant,
+}
+
+/// A call's server span: made with the call, or made only if needed.
+enum Traced {
+    UpFront(tracing::Span),
+    Deferred(CallSpan),
 }
 
 impl Call {
@@ -146,10 +151,10 @@ impl Call {
         let failure = status.filter(|s| s.code() != Code::Ok);
         // A deferred span is made now if the failure is to be logged in it;
         // a call that succeeded (or went away) without needing it has none.
-        let span = match &self.deferred {
-            Some(deferred) if failure.is_some() => Some(deferred.span()),
-            Some(deferred) => deferred.made(),
-            None => Some(&self.span),
+        let span = match &self.span {
+            Traced::UpFront(span) => Some(span),
+            Traced::Deferred(deferred) if failure.is_some() => Some(deferred.span()),
+            Traced::Deferred(deferred) => deferred.made(),
         };
         if let Some(span) = span {
             if let Some(status) = failure {
