@@ -212,6 +212,7 @@ conformance!(
     duplicates_are_named_conflicts,
     an_ecf_account_needs_its_court,
     expired_flows_are_not_live,
+    a_live_flow_is_read_with_both_names_in_one_lookup,
     ecf_verification_is_recorded_only_on_open_flows,
     confirm_links_retires_the_password_and_appends_one_event,
     confirming_a_flow_that_moved_reports_flow_changed,

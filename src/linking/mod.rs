@@ -36,8 +36,8 @@ use crate::audit::AuditFacts;
 use crate::clock::Clock;
 use crate::domain::{CourtId, FlowToken};
 use crate::store::{
-    ConfirmOutcome, CourtRecord, LinkRecord, NewFlow, PasswordOwner, SignInSubject, Store,
-    StoreError,
+    ConfirmOutcome, CourtRecord, FlowRecord, LinkRecord, NewFlow, PasswordOwner, SignInSubject,
+    Store, StoreError,
 };
 
 /// What ConfirmLink says on success, word for word from the court's page.
@@ -211,19 +211,23 @@ impl LinkService {
         token: &FlowToken,
         facts: &AuditFacts,
     ) -> Result<Preview, LinkError> {
-        let flow = self.live_flow(token, facts).await?.verified()?;
-        let record = &flow.record;
+        // The flow and both names in one lookup.
+        let read = self
+            .store
+            .live_flow_names(&token.hash(), self.clock.now())
+            .await?
+            .ok_or(LinkError::FlowNotFoundOrExpired)?;
+        let flow = audited_flow(read.flow, facts).verified()?;
         let missing = || LinkError::Internal("a flow refers to a missing account".into());
-        let pacer = self
-            .store
-            .pacer_account(&record.pacer_username)
-            .await?
-            .ok_or_else(missing)?;
-        let ecf = self
-            .store
-            .ecf_account(&record.court_id, &flow.stage.ecf_login)
-            .await?
-            .ok_or_else(missing)?;
+        let pacer = PacerAccountView {
+            username: flow.record.pacer_username,
+            display_name: read.pacer_display_name.ok_or_else(missing)?,
+        };
+        let ecf = EcfAccountView {
+            court_id: flow.record.court_id,
+            login: flow.stage.ecf_login,
+            display_name: read.ecf_display_name.ok_or_else(missing)?,
+        };
         let names_match = pacer.display_name.matches(&ecf.display_name);
         let notice = if names_match {
             REPLACEMENT_NOTICE.to_owned()
@@ -231,8 +235,8 @@ impl LinkService {
             format!("{REPLACEMENT_NOTICE} {MISMATCH_NOTICE}")
         };
         Ok(Preview {
-            pacer_account: pacer.into(),
-            ecf_account: ecf.into(),
+            pacer_account: pacer,
+            ecf_account: ecf,
             names_match,
             notice,
         })
@@ -310,11 +314,15 @@ impl LinkService {
             .live_flow(&token.hash(), self.clock.now())
             .await?
             .ok_or(LinkError::FlowNotFoundOrExpired)?;
-        // The audit trail names the flow's court and PACER account, since
-        // these steps carry only the token (which is never recorded).
-        facts
-            .court(record.court_id.as_str())
-            .subject(record.pacer_username.as_str());
-        Ok(AnyFlow::from(record))
+        Ok(audited_flow(record, facts))
     }
+}
+
+/// A live flow, named in the audit trail by its court and PACER account,
+/// since these steps carry only the token (which is never recorded).
+fn audited_flow(record: FlowRecord, facts: &AuditFacts) -> AnyFlow {
+    facts
+        .court(record.court_id.as_str())
+        .subject(record.pacer_username.as_str());
+    AnyFlow::from(record)
 }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{SignInSubject, StoreError};
-use crate::domain::{ClientCode, CourtId, EcfLogin, FlowTokenHash, PacerUsername};
+use crate::domain::{ClientCode, CourtId, DisplayName, EcfLogin, FlowTokenHash, PacerUsername};
 
 /// A link in force.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +62,19 @@ pub struct FlowRecord {
     pub stage: FlowStage,
     /// When its token stops working.
     pub expires_at: DateTime<Utc>,
+}
+
+/// A live flow with the names of the accounts it joins, as `PreviewLink`
+/// shows them.
+#[derive(Debug, Clone)]
+pub struct FlowNames {
+    /// The flow.
+    pub flow: FlowRecord,
+    /// The PACER account's name; `None` only if the account is gone.
+    pub pacer_display_name: Option<DisplayName>,
+    /// The proven CM/ECF account's name; `None` before `VerifyEcf` or if
+    /// the account is gone.
+    pub ecf_display_name: Option<DisplayName>,
 }
 
 /// What `confirm_link` did.
@@ -135,6 +148,13 @@ pub trait FlowStore: Send + Sync {
         token: &FlowTokenHash,
         now: DateTime<Utc>,
     ) -> Result<Option<FlowRecord>, StoreError>;
+    /// As [`FlowStore::live_flow`], with the names of both accounts read in
+    /// the same lookup.
+    async fn live_flow_names(
+        &self,
+        token: &FlowTokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<FlowNames>, StoreError>;
     /// Records a proven CM/ECF account, and the password hash the proof
     /// matched, on a live, unconfirmed flow. Returns false when the flow is
     /// gone, expired or already confirmed. With `give_back`, gives back the

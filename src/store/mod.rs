@@ -32,7 +32,7 @@ pub use coverage::{CoverageCounts, CoverageStore, EcfAccountListing, LinkStateFi
 pub use error::{Conflict, StoreError};
 pub use events::{EventStore, LinkEventKind, LinkEventRecord};
 pub use flows::{
-    ConfirmOutcome, FlowRecord, FlowStage, FlowStore, LinkRecord, NewFlow, ResetOutcome,
+    ConfirmOutcome, FlowNames, FlowRecord, FlowStage, FlowStore, LinkRecord, NewFlow, ResetOutcome,
     UnlinkOutcome,
 };
 pub use housekeeping::{HousekeepingLock, HousekeepingStore, PurgeCutoffs, PurgeTarget};

@@ -25,6 +25,61 @@ pub async fn expired_flows_are_not_live(f: Fixture) {
     assert!(at_expiry.is_none());
 }
 
+pub async fn a_live_flow_is_read_with_both_names_in_one_lookup(f: Fixture) {
+    seed(f.store.as_ref()).await;
+    pair(f.store.as_ref(), "carol", "Carol Q. Filer").await;
+    let at = now();
+    let token = start_flow(f.store.as_ref(), "carol", at).await;
+
+    let started = f.store.live_flow_names(&token.hash(), at).await.unwrap();
+    let started = started.expect("a live flow");
+    assert_eq!(started.flow.stage, FlowStage::PacerAuthenticated);
+    assert_eq!(name_of(&started.pacer_display_name), Some("Carol Q. Filer"));
+    assert_eq!(
+        name_of(&started.ecf_display_name),
+        None,
+        "no CM/ECF login yet"
+    );
+
+    // Another holder's CM/ECF account, so each name is seen to come from its own side.
+    let flow = f.store.live_flow(&token.hash(), at).await.unwrap().unwrap();
+    assert!(
+        f.store
+            .record_ecf_verified(flow.id, &login("coalice"), "ecf-hash-of-alice", at, None)
+            .await
+            .unwrap()
+    );
+    let verified = f
+        .store
+        .live_flow_names(&token.hash(), at)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(verified.flow.id, flow.id);
+    assert_eq!(
+        verified.flow.stage,
+        FlowStage::EcfVerified(login("coalice"))
+    );
+    assert_eq!(
+        name_of(&verified.pacer_display_name),
+        Some("Carol Q. Filer")
+    );
+    assert_eq!(name_of(&verified.ecf_display_name), Some("alice"));
+
+    let at_expiry = at + Duration::minutes(10);
+    let expired = f.store.live_flow_names(&token.hash(), at_expiry).await;
+    assert!(expired.unwrap().is_none());
+    let unknown = f
+        .store
+        .live_flow_names(&FlowToken::generate().hash(), at)
+        .await;
+    assert!(unknown.unwrap().is_none());
+}
+
+fn name_of(name: &Option<DisplayName>) -> Option<&str> {
+    name.as_ref().map(DisplayName::as_str)
+}
+
 pub async fn ecf_verification_is_recorded_only_on_open_flows(f: Fixture) {
     seed(f.store.as_ref()).await;
     let start = now();

@@ -2,6 +2,7 @@
 //! uniqueness enforced by constraints, the link made in one transaction.
 mod error;
 mod import;
+mod outbox;
 
 use chrono::{DateTime, Utc};
 use sqlx::{
@@ -10,7 +11,8 @@ use sqlx::{
 };
 
 use super::{
-    HousekeepingLock, NewEcfAccount, NewPacerAccount, PoolSettings, StoreError, sql::Dialect,
+    HousekeepingLock, LinkEventKind, LinkRecord, NewEcfAccount, NewPacerAccount, PoolSettings,
+    StoreError, sql::Dialect,
 };
 use error::store_error;
 
@@ -96,17 +98,13 @@ impl Dialect for PgStore {
     /// PostgreSQL serialises writers itself, with row locks and constraints.
     async fn write_guard(&self) {}
 
-    async fn announce_event(
+    async fn append_event(
         tx: &mut Transaction<'_, Postgres>,
-        sequence: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(EVENT_CHANNEL)
-            .bind(sequence.to_string())
-            .execute(&mut **tx)
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        kind: LinkEventKind,
+        link: &LinkRecord,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        outbox::append_event(tx, kind, link, now).await
     }
 
     /// NOTIFY is sent inside the transaction, so it is delivered on commit.

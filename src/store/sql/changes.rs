@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use chrono::{DateTime, Utc};
-use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Transaction, Type};
+use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 use uuid::Uuid;
 
 use super::rows::{LINK_COLUMNS, Rows};
@@ -11,16 +11,8 @@ use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value};
 use crate::domain::{CourtId, EcfLogin};
 use crate::store::{
-    ConfirmOutcome, Conflict, FlowRecord, LinkEventKind, LinkRecord, ResetOutcome, StoreError,
-    UnlinkOutcome,
+    ConfirmOutcome, Conflict, FlowRecord, LinkEventKind, ResetOutcome, StoreError, UnlinkOutcome,
 };
-
-const NEXT_EVENT_SEQUENCE: &str =
-    "UPDATE link_event_counter SET last_sequence = last_sequence + 1 RETURNING last_sequence";
-
-const INSERT_EVENT: &str = "INSERT INTO link_events \
-     (sequence, event_id, event_type, court_id, ecf_login, pacer_username, occurred_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
 const CONFIRM_FLOW: &str = "UPDATE link_flows SET stage = 'confirmed', confirmed_at = $3 \
      WHERE flow_id = $1 AND stage = 'ecf_verified' AND ecf_login = $2 AND expires_at > $3";
@@ -136,7 +128,7 @@ where
         if D::rows_affected(&retired) == 0 {
             return Ok(ConfirmOutcome::ProofStale);
         }
-        Self::append_event(&mut tx, LinkEventKind::Linked, &link, now).await?;
+        D::append_event(&mut tx, LinkEventKind::Linked, &link, now).await?;
         tx.commit().await.map_err(traced_error::<D>)?;
         store.after_event_commit();
         Ok(ConfirmOutcome::Linked(link))
@@ -171,7 +163,7 @@ where
             .execute(&mut *tx)
             .await
             .map_err(traced_error::<D>)?;
-        let sequence = Self::append_event(&mut tx, LinkEventKind::Unlinked, &link, now).await?;
+        let sequence = D::append_event(&mut tx, LinkEventKind::Unlinked, &link, now).await?;
         sqlx::query(INSERT_UNLINK)
             .bind(Uuid::new_v4())
             .bind(link.court_id.as_str())
@@ -230,33 +222,5 @@ where
             .map_err(traced_error::<D>)?;
         tx.commit().await.map_err(traced_error::<D>)?;
         Ok(ResetOutcome::Reset)
-    }
-
-    /// Appends an outbox event and returns its sequence. The counter row
-    /// stays locked until commit, so sequences are handed out in commit
-    /// order without gaps; callers take it last to keep that lock short.
-    async fn append_event(
-        tx: &mut Transaction<'_, D::Db>,
-        kind: LinkEventKind,
-        link: &LinkRecord,
-        now: DateTime<Utc>,
-    ) -> Result<i64, StoreError> {
-        let sequence: i64 = sqlx::query_scalar(NEXT_EVENT_SEQUENCE)
-            .fetch_one(&mut **tx)
-            .await
-            .map_err(traced_error::<D>)?;
-        sqlx::query(INSERT_EVENT)
-            .bind(sequence)
-            .bind(Uuid::new_v4())
-            .bind(kind.as_str())
-            .bind(link.court_id.as_str())
-            .bind(link.ecf_login.as_str())
-            .bind(link.pacer_username.as_str())
-            .bind(D::time_param(now))
-            .execute(&mut **tx)
-            .await
-            .map_err(traced_error::<D>)?;
-        D::announce_event(tx, sequence).await?;
-        Ok(sequence)
     }
 }

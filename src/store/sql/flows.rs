@@ -10,10 +10,10 @@ use super::lockout::{CLEAR_FAILURES, give_back};
 use super::rows::{LINK_COLUMNS, Rows};
 use super::traced_error;
 use super::{Args, Conn, Dialect, Row, Value, changes::LinkChanges};
-use crate::domain::{CourtId, EcfLogin, FlowTokenHash, PacerUsername};
+use crate::domain::{CourtId, DisplayName, EcfLogin, FlowTokenHash, PacerUsername};
 use crate::store::{
-    ConfirmOutcome, FlowRecord, FlowStore, LinkRecord, NewFlow, ResetOutcome, SignInSubject,
-    StoreError, UnlinkOutcome,
+    ConfirmOutcome, FlowNames, FlowRecord, FlowStore, LinkRecord, NewFlow, ResetOutcome,
+    SignInSubject, StoreError, UnlinkOutcome,
 };
 
 const INSERT_FLOW: &str = "INSERT INTO link_flows (flow_id, token_hash, court_id, \
@@ -22,6 +22,16 @@ const INSERT_FLOW: &str = "INSERT INTO link_flows (flow_id, token_hash, court_id
 
 const SELECT_LIVE_FLOW: &str = "SELECT flow_id, court_id, pacer_username, stage, ecf_login, \
      expires_at FROM link_flows WHERE token_hash = $1 AND expires_at > $2";
+
+/// [`SELECT_LIVE_FLOW`] with both accounts' names: the CM/ECF one is NULL
+/// until the flow has a proven login.
+const SELECT_LIVE_FLOW_NAMES: &str = "SELECT f.flow_id, f.court_id, f.pacer_username, \
+     f.stage, f.ecf_login, f.expires_at, \
+     p.display_name AS pacer_display_name, e.display_name AS ecf_display_name \
+     FROM link_flows f \
+     LEFT JOIN pacer_accounts p ON p.username = f.pacer_username \
+     LEFT JOIN ecf_accounts e ON e.court_id = f.court_id AND e.login = f.ecf_login \
+     WHERE f.token_hash = $1 AND f.expires_at > $2";
 
 const RECORD_ECF_VERIFIED: &str = "UPDATE link_flows \
      SET stage = 'ecf_verified', ecf_login = $2, ecf_verified_at = $3, ecf_proven_hash = $4 \
@@ -275,6 +285,47 @@ where
             .map_err(traced_error::<D>)?
             .map(|row| Rows::<D>::flow(&row))
             .transpose()
+    }
+
+    #[tracing::instrument(
+        name = "db",
+        level = "info",
+        skip_all,
+        fields(
+            otel.name = "SELECT link_flows",
+            otel.kind = "client",
+            db.system.name = D::SYSTEM,
+            db.namespace = %self.namespace(),
+            db.operation.name = "SELECT",
+            db.collection.name = "link_flows",
+            code.function.name = "live_flow_names",
+            otel.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        )
+    )]
+    async fn live_flow_names(
+        &self,
+        token: &FlowTokenHash,
+        now: DateTime<Utc>,
+    ) -> Result<Option<FlowNames>, StoreError> {
+        let Some(row) = sqlx::query(SELECT_LIVE_FLOW_NAMES)
+            .bind(token.0.as_slice())
+            .bind(D::time_param(now))
+            .fetch_optional(self.pool())
+            .await
+            .map_err(traced_error::<D>)?
+        else {
+            return Ok(None);
+        };
+        Ok(Some(FlowNames {
+            flow: Rows::<D>::flow(&row)?,
+            pacer_display_name: Rows::<D>::parse_opt(
+                &row,
+                "pacer_display_name",
+                DisplayName::parse,
+            )?,
+            ecf_display_name: Rows::<D>::parse_opt(&row, "ecf_display_name", DisplayName::parse)?,
+        }))
     }
 
     #[tracing::instrument(

@@ -32,8 +32,8 @@ use sqlx::{Database, Decode, Encode, Executor, IntoArguments, Pool, Transaction,
 
 use super::{
     AccountStore, AuditStore, CoverageStore, EventStore, FlowStore, HousekeepingLock,
-    HousekeepingStore, ImportStore, LockoutStore, NewEcfAccount, NewPacerAccount, RequestStore,
-    SecondFactorStore, StatusStore, Store, StoreError,
+    HousekeepingStore, ImportStore, LinkEventKind, LinkRecord, LockoutStore, NewEcfAccount,
+    NewPacerAccount, RequestStore, SecondFactorStore, StatusStore, Store, StoreError,
 };
 
 /// A row of a dialect's database.
@@ -78,11 +78,17 @@ pub trait Dialect: Sized + Send + Sync + 'static {
     fn store_error(error: sqlx::Error) -> StoreError;
     /// Serialises writers where the database cannot do it itself.
     fn write_guard(&self) -> impl Future<Output = Self::WriteGuard<'_>> + Send;
-    /// Announces an event inside the transaction that appends it.
-    fn announce_event(
+    /// Appends a link event to the outbox in `tx` and returns its
+    /// sequence, announcing it on commit where the database can. The
+    /// counter row stays locked until commit, so sequences are handed out
+    /// in commit order without gaps: callers append last, to keep that lock
+    /// short.
+    fn append_event(
         tx: &mut Transaction<'_, Self::Db>,
-        sequence: i64,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+        kind: LinkEventKind,
+        link: &LinkRecord,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<i64, StoreError>> + Send;
     /// Announces events after their transaction committed.
     fn after_event_commit(&self);
     /// Wakes `wake` on every announcement until the connection fails.

@@ -17,6 +17,16 @@ use crate::store::{
 /// The columns of a link, in the order every statement returns them.
 pub const LINK_COLUMNS: &str = "court_id, ecf_login, pacer_username, linked_at";
 
+/// A stored value of `column` as a domain type: one that no longer parses
+/// is the store's fault, not the caller's.
+fn parsed<T>(
+    column: &str,
+    raw: &str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, StoreError> {
+    parse(raw).map_err(|why| StoreError::Internal(format!("stored {column} does not parse: {why}")))
+}
+
 /// Reads the records of dialect `D` from its rows.
 pub struct Rows<D>(PhantomData<D>);
 
@@ -44,8 +54,17 @@ where
         parse: fn(&str) -> Result<T, String>,
     ) -> Result<T, StoreError> {
         let raw: String = Self::column(row, column)?;
-        parse(&raw)
-            .map_err(|why| StoreError::Internal(format!("stored {column} does not parse: {why}")))
+        parsed(column, &raw, parse)
+    }
+
+    /// A nullable text column that must parse as a domain type when set.
+    pub fn parse_opt<T>(
+        row: &Row<D>,
+        column: &str,
+        parse: fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, StoreError> {
+        let raw: Option<String> = Self::column(row, column)?;
+        raw.map(|raw| parsed(column, &raw, parse)).transpose()
     }
 
     /// A court.

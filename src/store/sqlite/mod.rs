@@ -3,6 +3,7 @@
 //! confirms queue here instead of failing with "database is locked".
 mod error;
 mod import;
+mod outbox;
 
 use std::{str::FromStr, sync::Arc, time::Duration};
 
@@ -17,7 +18,8 @@ use sqlx::{
 use tokio::sync::{Mutex, MutexGuard};
 
 use super::{
-    HousekeepingLock, NewEcfAccount, NewPacerAccount, PoolSettings, StoreError, sql::Dialect,
+    HousekeepingLock, LinkEventKind, LinkRecord, NewEcfAccount, NewPacerAccount, PoolSettings,
+    StoreError, sql::Dialect,
 };
 use error::store_error;
 
@@ -123,11 +125,13 @@ impl Dialect for SqliteStore {
     }
 
     /// Nothing to announce inside the transaction; see `after_event_commit`.
-    async fn announce_event(
-        _tx: &mut Transaction<'_, Sqlite>,
-        _sequence: i64,
-    ) -> Result<(), StoreError> {
-        Ok(())
+    async fn append_event(
+        tx: &mut Transaction<'_, Sqlite>,
+        kind: LinkEventKind,
+        link: &LinkRecord,
+        now: DateTime<Utc>,
+    ) -> Result<i64, StoreError> {
+        outbox::append_event(tx, kind, link, now).await
     }
 
     /// One process owns the file, so the wake-up is in-process.
