@@ -14,6 +14,13 @@ pub struct Options {
     /// Requests in flight at once (closed loop) per scenario.
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
+    /// Flows the `flow` scenario keeps in flight. By default as many as the
+    /// service admits to hashing, so that no step is refused; more keeps the
+    /// hashing threads busy while other flows are in their hash-free steps,
+    /// at the risk of a hashing step refused `RESOURCE_EXHAUSTED` (counted
+    /// as an error, not a flow) when more than that are hashing at once.
+    #[arg(long)]
+    pub flow_in_flight: Option<usize>,
     /// How long each scenario and baseline runs, e.g. `10s`, `500ms`, `1m`.
     #[arg(long, default_value = "10s", value_parser = parse_duration)]
     pub duration: Duration,

@@ -1,5 +1,8 @@
 //! Each scenario side by side with its baseline, in alternating slices.
-use std::sync::{Arc, atomic::AtomicUsize};
+use std::sync::{
+    Arc,
+    atomic::{AtomicUsize, Ordering},
+};
 
 use pacer_link::password::HashParams;
 use serde_json::json;
@@ -115,18 +118,25 @@ impl Bench<'_> {
 
     /// (c): the four-step flow against half the raw rate (two hashes a flow).
     pub async fn flow(&self, available: usize) -> Vec<Summary> {
-        let (c, slice) = (self.hashing_in_flight(), self.slice());
+        let c = (self.options.flow_in_flight).unwrap_or_else(|| self.hashing_in_flight());
+        let slice = self.slice();
         let next = Arc::new(AtomicUsize::new(0));
+        let refused = Arc::new(AtomicUsize::new(0));
         let (raw, flow) = paired(
             self.rounds(),
             async || self.raw().await,
-            async || scenarios::flow(self.channels, next.clone(), available, c, slice).await,
+            async || {
+                let (channels, next, refused) = (self.channels, next.clone(), refused.clone());
+                scenarios::flow(channels, next, available, c, slice, refused).await
+            },
         )
         .await;
         let raw = self.raw_summary("raw-argon2id", raw);
         let load = format!("{c} in flight");
         let mut flow = Summary::from_run("flow", load, flow.recorder, flow.elapsed);
         flow.ratio = Some(("raw-argon2id/2".into(), flow.rate / (raw.rate / 2.0)));
+        let refused = refused.load(Ordering::Relaxed);
+        flow.note("hashing_steps_refused_and_retried", json!(refused));
         vec![raw, flow]
     }
 

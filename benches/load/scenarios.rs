@@ -15,6 +15,7 @@ use pacer_link::proto::{
 use rand::Rng;
 use serde_json::json;
 use tonic::transport::Channel;
+use tonic_types::StatusExt as _;
 
 use crate::drive::{Run, closed_loop, open_loop};
 use crate::seed::{self, AUTH, FLOW, Group, STATUS};
@@ -165,11 +166,13 @@ pub async fn flow(
     available: usize,
     concurrency: usize,
     duration: Duration,
+    refused: Arc<AtomicUsize>,
 ) -> Run {
     let clients: Vec<Link> = channels.iter().cloned().map(Link::new).collect();
     closed_loop("flow", concurrency, duration, move |worker| {
         let mut client = clients[worker % clients.len()].clone();
         let i = next.fetch_add(1, Ordering::Relaxed);
+        let refused = refused.clone();
         async move {
             if i >= available {
                 // Out of fresh accounts: a bug in the seeding arithmetic.
@@ -177,7 +180,7 @@ pub async fn flow(
                     "the bench ran out of fresh accounts",
                 ));
             }
-            let token = verified_flow(client.clone(), FLOW, i).await?;
+            let token = verified_flow(client.clone(), FLOW, i, &refused).await?;
             client
                 .preview_link(proto::PreviewLinkRequest {
                     flow_token: token.clone(),
@@ -192,25 +195,58 @@ pub async fn flow(
     .await
 }
 
-/// Steps 2 and 3 for pair `i` of `group`; the flow token.
+/// Steps 2 and 3 for pair `i` of `group`; the flow token. A step refused
+/// at the admission limit is tried again after a pause, as a front-end
+/// would; `refused` counts those refusals.
 pub async fn verified_flow(
-    mut client: Link,
+    client: Link,
     group: Group,
     i: usize,
+    refused: &AtomicUsize,
 ) -> Result<String, tonic::Status> {
-    let token = client
-        .authenticate_pacer(sign_in(group.pacer(i)))
-        .await?
-        .into_inner()
-        .flow_token;
-    client
-        .verify_ecf(proto::VerifyEcfRequest {
+    let token = until_admitted(refused, || {
+        let mut client = client.clone();
+        let request = sign_in(group.pacer(i));
+        async move { client.authenticate_pacer(request).await }
+    })
+    .await?
+    .into_inner()
+    .flow_token;
+    until_admitted(refused, || {
+        let mut client = client.clone();
+        let request = proto::VerifyEcfRequest {
             flow_token: token.clone(),
             ecf_login: group.ecf(i),
             ecf_password: seed::PASSWORD.into(),
-        })
-        .await?;
+        };
+        async move { client.verify_ecf(request).await }
+    })
+    .await?;
     Ok(token)
+}
+
+/// How long a refused hashing step waits before it is tried again when
+/// the refusal names no delay.
+const ADMISSION_PAUSE: Duration = Duration::from_millis(5);
+
+/// `step`'s answer, calling it again while the service refuses it
+/// `RESOURCE_EXHAUSTED` (its hashing queue is full), after the delay its
+/// `RetryInfo` asks for, as a well-behaved front-end does.
+async fn until_admitted<T, F, Fut>(refused: &AtomicUsize, mut step: F) -> Result<T, tonic::Status>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, tonic::Status>>,
+{
+    loop {
+        match step().await {
+            Err(s) if s.code() == tonic::Code::ResourceExhausted => {
+                refused.fetch_add(1, Ordering::Relaxed);
+                let delay = s.get_details_retry_info().and_then(|r| r.retry_delay);
+                tokio::time::sleep(delay.unwrap_or(ADMISSION_PAUSE)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// AuthenticatePacer offered at `rate` per second whatever the answers: the

@@ -134,21 +134,15 @@ pub async fn prepare(
         );
         let next = next.clone();
         workers.spawn(async move {
+            let refused = std::sync::atomic::AtomicUsize::new(0);
             let mut tokens = Vec::new();
             loop {
                 let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 if i >= events {
                     return Ok::<_, tonic::Status>(tokens);
                 }
-                // A refusal at the admission limit is retried: this is set-up.
-                let token = loop {
-                    match verified_flow(client.clone(), group, i).await {
-                        Err(s) if s.code() == tonic::Code::ResourceExhausted => {
-                            tokio::time::sleep(Duration::from_millis(20)).await;
-                        }
-                        other => break other?,
-                    }
-                };
+                // Set-up: a refusal at the admission limit is retried.
+                let token = verified_flow(client.clone(), group, i, &refused).await?;
                 tokens.push((i, token));
             }
         });
