@@ -66,6 +66,7 @@ impl Dialect for PgStore {
 
     const SYSTEM: &'static str = "postgresql";
     const WRITES_IN_WITH: bool = true;
+    const TEXTS_OF_JSON_2: &'static str = "SELECT jsonb_array_elements_text($2::jsonb)";
 
     fn namespace(&self) -> &str {
         &self.database

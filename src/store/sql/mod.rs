@@ -60,6 +60,10 @@ pub trait Dialect: Sized + Send + Sync + 'static {
     /// (PostgreSQL): two writes then take one round trip and one commit;
     /// otherwise they share a transaction.
     const WRITES_IN_WITH: bool;
+    /// A subquery of the texts of a JSON array bound as `$2`: a list of
+    /// any length in one statement text, so that it is prepared once per
+    /// connection and not once per length.
+    const TEXTS_OF_JSON_2: &'static str;
 
     /// The `db.namespace` of this backend's spans: the database's name.
     fn namespace(&self) -> &str;

@@ -1,8 +1,9 @@
-//! Many link statuses in SQL: one `IN` list per kind of account.
+//! Many link statuses in SQL: one statement per kind of account, the
+//! accounts bound as one JSON array.
 use std::collections::HashMap;
 
 use async_trait::async_trait;
-use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, QueryBuilder, Type};
+use sqlx::{ColumnIndex, Encode, Executor, IntoArguments, Type};
 use uuid::Uuid;
 
 use super::traced_error;
@@ -13,15 +14,17 @@ use crate::store::{AccountKey, AccountStatus, StatusStore, StoreError};
 const COURT_EXISTS: &str = "SELECT court_id FROM courts WHERE court_id = $1";
 
 /// A link needs both accounts (its foreign keys), so an account not found
-/// here has none. `{COURT}` and `{IN}` are filled with bound values.
+/// here has none. The court is `$1`; the accounts follow, as a JSON array
+/// in `$2` ([`Dialect::TEXTS_OF_JSON_2`]).
 const ECF_STATUSES: &str = "SELECT a.login AS account, l.court_id, l.ecf_login, \
      l.pacer_username, l.linked_at FROM ecf_accounts a \
      LEFT JOIN links l ON l.court_id = a.court_id AND l.ecf_login = a.login \
-     WHERE a.court_id = ";
+     WHERE a.court_id = $1 AND a.login IN";
 
 const PACER_STATUSES: &str = "SELECT a.username AS account, l.court_id, l.ecf_login, \
      l.pacer_username, l.linked_at FROM pacer_accounts a \
-     LEFT JOIN links l ON l.pacer_username = a.username AND l.court_id = ";
+     LEFT JOIN links l ON l.pacer_username = a.username AND l.court_id = $1 \
+     WHERE a.username IN";
 
 #[async_trait]
 impl<D> StatusStore for D
@@ -80,15 +83,8 @@ where
             })
             .collect();
         let (ecf_found, pacer_found) = (
-            found(self, ECF_STATUSES, " AND a.login IN (", court, &ecf).await?,
-            found(
-                self,
-                PACER_STATUSES,
-                " WHERE a.username IN (",
-                court,
-                &pacer,
-            )
-            .await?,
+            found(self, ECF_STATUSES, court, &ecf).await?,
+            found(self, PACER_STATUSES, court, &pacer).await?,
         );
         Ok(Some(
             accounts
@@ -108,12 +104,11 @@ where
     }
 }
 
-/// The accounts of `keys` that exist, with their links: `head` with the
-/// court bound, then `list` and the keys bound one by one.
+/// The accounts of `keys` that exist, with their links: `head` followed by
+/// the dialect's list of `$2`.
 async fn found<D>(
     store: &D,
     head: &str,
-    list: &str,
     court: &CourtId,
     keys: &[&str],
 ) -> Result<HashMap<String, AccountStatus>, StoreError>
@@ -130,15 +125,12 @@ where
     if keys.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut query = QueryBuilder::<D::Db>::new(head);
-    query.push_bind(court.as_str().to_owned()).push(list);
-    let mut separated = query.separated(", ");
-    for key in keys {
-        separated.push_bind((*key).to_owned());
-    }
-    query.push(")");
-    let rows = query
-        .build()
+    let list = serde_json::to_string(keys)
+        .map_err(|e| StoreError::Internal(format!("an account list does not encode: {e}")))?;
+    let sql = sqlx::AssertSqlSafe(format!("{head} ({})", D::TEXTS_OF_JSON_2));
+    let rows = sqlx::query(sql)
+        .bind(court.as_str())
+        .bind(list)
         .fetch_all(store.pool())
         .await
         .map_err(traced_error::<D>)?;

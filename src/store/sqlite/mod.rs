@@ -88,6 +88,7 @@ impl Dialect for SqliteStore {
 
     const SYSTEM: &'static str = "sqlite";
     const WRITES_IN_WITH: bool = false;
+    const TEXTS_OF_JSON_2: &'static str = "SELECT value FROM json_each($2)";
 
     /// SQLite's name for the database a connection opened.
     fn namespace(&self) -> &str {
