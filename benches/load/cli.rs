@@ -15,10 +15,11 @@ pub struct Options {
     #[arg(long, default_value_t = 32)]
     pub concurrency: usize,
     /// Flows the `flow` scenario keeps in flight. By default as many as the
-    /// service admits to hashing, so that no step is refused; more keeps the
-    /// hashing threads busy while other flows are in their hash-free steps,
-    /// at the risk of a hashing step refused `RESOURCE_EXHAUSTED` (counted
-    /// as an error, not a flow) when more than that are hashing at once.
+    /// service admits to hashing, so that no step is refused; more could keep
+    /// the hashing threads busy while other flows are in their hash-free
+    /// steps, and a hashing step refused as overloaded is tried again after
+    /// the delay its `RetryInfo` asks for (the refusals are counted in the
+    /// JSON as `hashing_steps_refused_and_retried`).
     #[arg(long)]
     pub flow_in_flight: Option<usize>,
     /// How long each scenario and baseline runs, e.g. `10s`, `500ms`, `1m`.

@@ -229,9 +229,10 @@ pub async fn verified_flow(
 /// the refusal names no delay.
 const ADMISSION_PAUSE: Duration = Duration::from_millis(5);
 
-/// `step`'s answer, calling it again while the service refuses it
-/// `RESOURCE_EXHAUSTED` (its hashing queue is full), after the delay its
-/// `RetryInfo` asks for, as a well-behaved front-end does.
+/// `step`'s answer, calling it again while the service refuses it as
+/// overloaded (its hashing queue is full), after the delay its `RetryInfo`
+/// asks for, as a well-behaved front-end does. Any other refusal is the
+/// answer.
 async fn until_admitted<T, F, Fut>(refused: &AtomicUsize, mut step: F) -> Result<T, tonic::Status>
 where
     F: FnMut() -> Fut,
@@ -239,7 +240,7 @@ where
 {
     loop {
         match step().await {
-            Err(s) if s.code() == tonic::Code::ResourceExhausted => {
+            Err(s) if overloaded(&s) => {
                 refused.fetch_add(1, Ordering::Relaxed);
                 let delay = s.get_details_retry_info().and_then(|r| r.retry_delay);
                 tokio::time::sleep(delay.unwrap_or(ADMISSION_PAUSE)).await;
@@ -247,6 +248,14 @@ where
             other => return other,
         }
     }
+}
+
+/// Whether the service refused a call because its hashing queue is full.
+fn overloaded(status: &tonic::Status) -> bool {
+    status.code() == tonic::Code::ResourceExhausted
+        && status
+            .get_details_error_info()
+            .is_some_and(|info| info.reason == pacer_link::reason::OVERLOADED)
 }
 
 /// AuthenticatePacer offered at `rate` per second whatever the answers: the

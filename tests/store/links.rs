@@ -26,6 +26,9 @@ pub async fn expired_flows_are_not_live(f: Fixture) {
 }
 
 pub async fn a_live_flow_is_read_with_both_names_in_one_lookup(f: Fixture) {
+    // The same login in another court, stored first, must not answer for
+    // the flow's court.
+    other_court_with_login(f.store.as_ref(), "coalice", "Someone Else").await;
     seed(f.store.as_ref()).await;
     pair(f.store.as_ref(), "carol", "Carol Q. Filer").await;
     let at = now();
@@ -74,6 +77,29 @@ pub async fn a_live_flow_is_read_with_both_names_in_one_lookup(f: Fixture) {
         .live_flow_names(&FlowToken::generate().hash(), at)
         .await;
     assert!(unknown.unwrap().is_none());
+}
+
+/// Court `akd` with a CM/ECF account `login` shown as `display`.
+async fn other_court_with_login(store: &dyn Store, login_name: &str, display: &str) {
+    let akd = CourtId::parse("akd").unwrap();
+    store
+        .create_court(&NewCourt {
+            id: akd.clone(),
+            name: CourtName::parse("District of Alaska").unwrap(),
+            ecf_login_prefix: EcfLoginPrefix::parse("co").unwrap(),
+            environment: CourtEnvironment::parse("train").unwrap(),
+        })
+        .await
+        .unwrap();
+    store
+        .create_ecf_account(&NewEcfAccount {
+            court_id: akd,
+            login: login(login_name),
+            password_hash: "another-hash".into(),
+            display_name: DisplayName::parse(display).unwrap(),
+        })
+        .await
+        .unwrap();
 }
 
 fn name_of(name: &Option<DisplayName>) -> Option<&str> {
