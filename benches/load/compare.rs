@@ -118,7 +118,10 @@ impl Bench<'_> {
 
     /// (c): the four-step flow against half the raw rate (two hashes a flow).
     pub async fn flow(&self, available: usize) -> Vec<Summary> {
-        let c = (self.options.flow_in_flight).unwrap_or_else(|| self.hashing_in_flight());
+        let c = self
+            .options
+            .flow_in_flight
+            .unwrap_or_else(|| self.hashing_in_flight());
         let slice = self.slice();
         let next = Arc::new(AtomicUsize::new(0));
         let refused = Arc::new(AtomicUsize::new(0));

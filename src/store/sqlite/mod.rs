@@ -125,7 +125,8 @@ impl Dialect for SqliteStore {
         self.writer.lock().await
     }
 
-    /// Nothing to announce inside the transaction; see `after_event_commit`.
+    /// Two statements, and nothing to announce inside the transaction
+    /// (see `after_event_commit`).
     async fn append_event(
         tx: &mut Transaction<'_, Sqlite>,
         kind: LinkEventKind,
