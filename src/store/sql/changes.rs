@@ -14,11 +14,16 @@ use crate::store::{
     ConfirmOutcome, Conflict, FlowRecord, LinkEventKind, ResetOutcome, StoreError, UnlinkOutcome,
 };
 
+/// Moves the flow and, in the same statement, says what either account is
+/// already linked to in the court (each side is unique, so each subquery
+/// finds at most one link).
 const CONFIRM_FLOW: &str = "UPDATE link_flows SET stage = 'confirmed', confirmed_at = $3 \
-     WHERE flow_id = $1 AND stage = 'ecf_verified' AND ecf_login = $2 AND expires_at > $3";
-
-const LINKED_EITHER_SIDE: &str = "SELECT pacer_username FROM links \
-     WHERE court_id = $1 AND (ecf_login = $2 OR pacer_username = $3)";
+     WHERE flow_id = $1 AND stage = 'ecf_verified' AND ecf_login = $2 AND expires_at > $3 \
+     RETURNING \
+     (SELECT l.ecf_login FROM links l WHERE l.court_id = $4 AND l.pacer_username = $5) \
+     AS pacer_linked_to, \
+     (SELECT l.pacer_username FROM links l WHERE l.court_id = $4 AND l.ecf_login = $2) \
+     AS ecf_linked_to";
 
 const RETIRE_PROVEN_PASSWORD: &str = "UPDATE ecf_accounts \
      SET password_hash = NULL, retired_at = $3 WHERE court_id = $1 AND login = $2 \
@@ -84,23 +89,20 @@ where
             .bind(flow.id)
             .bind(ecf_login.as_str())
             .bind(D::time_param(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(traced_error::<D>)?;
-        if D::rows_affected(&moved) == 0 {
-            return Ok(ConfirmOutcome::FlowChanged);
-        }
-        let existing: Vec<String> = sqlx::query_scalar(LINKED_EITHER_SIDE)
             .bind(flow.court_id.as_str())
-            .bind(ecf_login.as_str())
             .bind(flow.pacer_username.as_str())
-            .fetch_all(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
             .map_err(traced_error::<D>)?;
-        if existing.iter().any(|p| p == flow.pacer_username.as_str()) {
+        let Some(moved) = moved else {
+            return Ok(ConfirmOutcome::FlowChanged);
+        };
+        let pacer_linked_to: Option<String> = Rows::<D>::column(&moved, "pacer_linked_to")?;
+        let ecf_linked_to: Option<String> = Rows::<D>::column(&moved, "ecf_linked_to")?;
+        if pacer_linked_to.is_some() {
             return Err(StoreError::Conflict(Conflict::PacerAccountLinked));
         }
-        if !existing.is_empty() {
+        if ecf_linked_to.is_some() {
             return Err(StoreError::Conflict(Conflict::EcfAccountLinked));
         }
         // A flow racing this one past the check above is stopped by the
