@@ -17,6 +17,10 @@ const ADMIN_TOKEN: &str = "deferred-spans-admin-token-0000";
 const STATUS_READER: &str = "spiffe://court.example/ns/docketing/sa/docketing";
 const OPERATOR: &str = "spiffe://court.example/ns/ops/sa/audit-reader";
 const STRANGER: &str = "spiffe://court.example/ns/elsewhere/sa/stranger";
+/// A second unlisted caller: refusals of one source that reach the audit
+/// backlog in the same batch become one row, so the two refused reads come
+/// from different callers to stay two rows however the writer is scheduled.
+const OTHER_STRANGER: &str = "spiffe://court.example/ns/elsewhere/sa/other-stranger";
 const CALLER_TRACE: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 
 const POLICY: &str = r#"
@@ -75,7 +79,9 @@ async fn a_refused_status_read_names_the_callers_trace_or_its_own() {
         .metadata_mut()
         .insert("traceparent", traceparent.parse().unwrap());
     let refused_in_trace = status.get_link_status(traced).await;
-    let refused_alone = status.get_link_status(from(status_read(), STRANGER)).await;
+    let refused_alone = status
+        .get_link_status(from(status_read(), OTHER_STRANGER))
+        .await;
     let mut listing = from(
         proto::ListAuditEventsRequest {
             page_size: 1000,

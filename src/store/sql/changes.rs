@@ -14,16 +14,18 @@ use crate::store::{
     ConfirmOutcome, Conflict, FlowRecord, LinkEventKind, ResetOutcome, StoreError, UnlinkOutcome,
 };
 
-/// Moves the flow and, in the same statement, says what either account is
-/// already linked to in the court (each side is unique, so each subquery
-/// finds at most one link).
+/// Moves the flow and, in the same statement, says what either of its
+/// accounts is already linked to in its court (each side of a link is
+/// unique, so each subquery finds at most one).
 const CONFIRM_FLOW: &str = "UPDATE link_flows SET stage = 'confirmed', confirmed_at = $3 \
      WHERE flow_id = $1 AND stage = 'ecf_verified' AND ecf_login = $2 AND expires_at > $3 \
      RETURNING \
-     (SELECT l.ecf_login FROM links l WHERE l.court_id = $4 AND l.pacer_username = $5) \
-     AS pacer_linked_to, \
-     (SELECT l.pacer_username FROM links l WHERE l.court_id = $4 AND l.ecf_login = $2) \
-     AS ecf_linked_to";
+     (SELECT l.ecf_login FROM links l \
+      WHERE l.court_id = link_flows.court_id \
+      AND l.pacer_username = link_flows.pacer_username) AS pacer_linked_to, \
+     (SELECT l.pacer_username FROM links l \
+      WHERE l.court_id = link_flows.court_id \
+      AND l.ecf_login = link_flows.ecf_login) AS ecf_linked_to";
 
 const RETIRE_PROVEN_PASSWORD: &str = "UPDATE ecf_accounts \
      SET password_hash = NULL, retired_at = $3 WHERE court_id = $1 AND login = $2 \
@@ -89,8 +91,6 @@ where
             .bind(flow.id)
             .bind(ecf_login.as_str())
             .bind(D::time_param(now))
-            .bind(flow.court_id.as_str())
-            .bind(flow.pacer_username.as_str())
             .fetch_optional(&mut *tx)
             .await
             .map_err(traced_error::<D>)?;
